@@ -1,0 +1,33 @@
+"""API: the public loan-product catalogue, read-only."""
+
+from __future__ import annotations
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import permissions, viewsets
+
+from banks.api.serializers import LoanProductSerializer
+from banks.filters import ProductFilter
+from banks.selectors import public_products
+
+LIST_PARAMETERS = [
+    OpenApiParameter("search", OpenApiTypes.STR, description="中文关键词"),
+    OpenApiParameter("bank", OpenApiTypes.STR, description="银行编号、全称或简称"),
+    OpenApiParameter(
+        "guarantee", OpenApiTypes.STR, description="担保方式：credit、mortgage、pledge、guarantee"
+    ),
+]
+
+
+@extend_schema_view(list=extend_schema(parameters=LIST_PARAMETERS))
+class LoanProductViewSet(viewsets.ReadOnlyModelViewSet):
+    """Published loan products; search, filters and paging as the contract describes."""
+
+    serializer_class = LoanProductSerializer
+    filterset_class = ProductFilter
+    permission_classes = [permissions.AllowAny]
+    # Digits only, so that other routes under products/ (e.g. products/match/) stay free.
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        return public_products()

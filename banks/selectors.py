@@ -1,0 +1,39 @@
+"""Reads of the loan-product catalogue."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+
+from banks.filters import ProductFilter
+from banks.models import Bank, LoanProduct, LoanProductQuerySet
+from catalogue.models import CatalogueChange, CatalogueKind
+from regions.models import Region
+
+
+def public_products() -> LoanProductQuerySet:
+    """Published products with what their list rows show (a fixed number of queries per page)."""
+    return (
+        LoanProduct.objects.published()
+        .select_related("bank", "branch", "region")
+        .prefetch_related(Prefetch("regions_served", queryset=Region.objects.order_by("code")))
+    )
+
+
+def product_search(params: Mapping[str, Any], queryset: QuerySet | None = None) -> ProductFilter:
+    """The bound catalogue filter over ``queryset`` (default: published products)."""
+    return ProductFilter(params, queryset=public_products() if queryset is None else queryset)
+
+
+def banks_with_products() -> QuerySet[Bank]:
+    """Banks that have at least one published product, for the bank filter."""
+    return Bank.objects.filter(products__status="published").distinct().order_by("name")
+
+
+def product_history(product: LoanProduct) -> QuerySet[CatalogueChange]:
+    """The change history of a product, newest first."""
+    return CatalogueChange.objects.filter(
+        kind=CatalogueKind.PRODUCT, object_id=product.pk
+    ).select_related("user")

@@ -1,0 +1,278 @@
+"""API: /api/v1/needs/ — submit, scoped reads (404 outside scope), one endpoint per step."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.db.models import Prefetch
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts.models import Role, User
+from banks.models import Branch, LoanProduct
+from needs import services
+from needs.api import serializers as s
+from needs.models import FinancingNeed, NeedEvent
+from needs.selectors import need_detail_queryset, need_list
+
+
+def _user(pk: int, field: str) -> User:
+    user = User.objects.filter(
+        pk=pk, role__in=[Role.BANK_OFFICER, Role.BANK_MANAGER], is_active=True
+    ).first()
+    if user is None:
+        raise serializers.ValidationError({field: "客户经理不存在。"})
+    return user
+
+
+def _branch(pk: int) -> Branch:
+    branch = Branch.objects.filter(pk=pk).first()
+    if branch is None:
+        raise serializers.ValidationError({"branch": "网点不存在。"})
+    return branch
+
+
+class NeedViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Financing needs. Reads are scoped by ``FinancingNeed.objects.for_user``; others get 404."""
+
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    filterset_fields = ["status", "purpose"]
+
+    def get_queryset(self):
+        user = self.request.user
+        if self.action == "list":
+            return need_list(user).prefetch_related(
+                Prefetch("events", queryset=NeedEvent.objects.select_related("actor")),
+                Prefetch("products", queryset=LoanProduct.objects.only("pk")),
+            )
+        if self.action == "retrieve":
+            return need_detail_queryset(user)
+        return FinancingNeed.objects.for_user(user)
+
+    def get_serializer_class(self):
+        if self.action == "create":
+            return s.NeedSubmitSerializer
+        if self.action == "retrieve":
+            return s.NeedDetailSerializer
+        return s.NeedSerializer
+
+    @extend_schema(request=s.NeedSubmitSerializer, responses={201: s.NeedSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        user = request.user
+        if not (user.is_enterprise_member and user.enterprise_id):
+            return Response(
+                {"detail": "只有企业用户可以提交融资需求。"}, status=status.HTTP_403_FORBIDDEN
+            )
+        serializer = s.NeedSubmitSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        need = services.financing_need_submit(
+            enterprise=user.enterprise,
+            submitted_by=user,
+            data=serializer.validated_data,
+            attachments=request.FILES.getlist("attachments"),
+        )
+        need = need_detail_queryset(user).get(pk=need.pk)
+        return Response(s.NeedDetailSerializer(need).data, status=status.HTTP_201_CREATED)
+
+    def _run(
+        self, request: Request, serializer_class, call: Callable[[FinancingNeed, User, dict], Any]
+    ) -> Response:
+        need = self.get_object()  # 404 outside the user's scope
+        data = {}
+        if serializer_class is not None:
+            serializer = serializer_class(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            data = serializer.validated_data
+        call(need, request.user, data)
+        fresh = need_detail_queryset(request.user).filter(pk=need.pk).first()
+        if fresh is None:  # the step moved the need out of the user's scope (e.g. a decline)
+            return Response({"id": need.pk, "status": FinancingNeed.objects.get(pk=need.pk).status})
+        return Response(s.NeedDetailSerializer(fresh).data)
+
+    @extend_schema(request=s.NoteSerializer, responses=s.NeedDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def accept(self, request: Request, pk: str | None = None) -> Response:
+        return self._run(
+            request,
+            s.NoteSerializer,
+            lambda need, user, d: services.financing_need_accept(
+                need=need, actor=user, note=d["note"]
+            ),
+        )
+
+    @extend_schema(request=s.ContactSerializer, responses=s.NeedDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def contact(self, request: Request, pk: str | None = None) -> Response:
+        return self._run(
+            request,
+            s.ContactSerializer,
+            lambda need, user, d: services.financing_need_contact(
+                need=need, actor=user, channel=d["channel"], note=d["note"]
+            ),
+        )
+
+    @extend_schema(request=s.RequestMaterialsSerializer, responses=s.NeedDetailSerializer)
+    @action(detail=True, methods=["post"], url_path="request-materials")
+    def request_materials(self, request: Request, pk: str | None = None) -> Response:
+        return self._run(
+            request,
+            s.RequestMaterialsSerializer,
+            lambda need, user, d: services.financing_need_request_materials(
+                need=need, actor=user, items=d["items"], note=d["note"]
+            ),
+        )
+
+    @extend_schema(request=s.ProposeSerializer, responses=s.NeedDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def propose(self, request: Request, pk: str | None = None) -> Response:
+        return self._run(
+            request,
+            s.ProposeSerializer,
+            lambda need, user, d: services.financing_need_propose(
+                need=need,
+                actor=user,
+                product=d["product"],
+                amount_yuan=d["amount_yuan"],
+                rate_percent=d["rate_percent"],
+                term_months=d["term_months"],
+                note=d["note"],
+            ),
+        )
+
+    @extend_schema(request=s.AmountSerializer, responses=s.NeedDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request: Request, pk: str | None = None) -> Response:
+        return self._run(
+            request,
+            s.AmountSerializer,
+            lambda need, user, d: services.financing_need_approve(
+                need=need, actor=user, amount_yuan=d["amount_yuan"], note=d["note"]
+            ),
+        )
+
+    @extend_schema(request=s.DisburseSerializer, responses=s.NeedDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def disburse(self, request: Request, pk: str | None = None) -> Response:
+        return self._run(
+            request,
+            s.DisburseSerializer,
+            lambda need, user, d: services.financing_need_disburse(
+                need=need,
+                actor=user,
+                amount_yuan=d["amount_yuan"],
+                disbursed_on=d["disbursed_on"],
+                note=d["note"],
+            ),
+        )
+
+    @extend_schema(request=s.DeclineSerializer, responses=s.NeedDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def decline(self, request: Request, pk: str | None = None) -> Response:
+        return self._run(
+            request,
+            s.DeclineSerializer,
+            lambda need, user, d: services.financing_need_decline(
+                need=need, actor=user, reason=d["reason"], note=d["note"]
+            ),
+        )
+
+    @extend_schema(request=s.TransferSerializer, responses=s.NeedDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def transfer(self, request: Request, pk: str | None = None) -> Response:
+        def call(need, user, d):
+            services.financing_need_transfer(
+                need=need,
+                actor=user,
+                branch=_branch(d["branch"]) if d.get("branch") else None,
+                officer=_user(d["officer"], "officer") if d.get("officer") else None,
+                note=d["note"],
+            )
+
+        return self._run(request, s.TransferSerializer, call)
+
+    @extend_schema(request=s.AssignOfficerSerializer, responses=s.NeedDetailSerializer)
+    @action(detail=True, methods=["post"], url_path="assign-officer")
+    def assign_officer(self, request: Request, pk: str | None = None) -> Response:
+        return self._run(
+            request,
+            s.AssignOfficerSerializer,
+            lambda need, user, d: services.financing_need_assign_officer(
+                need=need, actor=user, officer=_user(d["officer"], "officer"), note=d["note"]
+            ),
+        )
+
+    @extend_schema(request=s.StaffAssignSerializer, responses=s.NeedDetailSerializer)
+    @action(detail=True, methods=["post"], url_path="staff-assign")
+    def staff_assign(self, request: Request, pk: str | None = None) -> Response:
+        return self._run(
+            request,
+            s.StaffAssignSerializer,
+            lambda need, user, d: services.financing_need_staff_assign(
+                need=need, actor=user, branch=_branch(d["branch"]), note=d["note"]
+            ),
+        )
+
+    @extend_schema(request=s.NoteSerializer, responses=s.NeedDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request: Request, pk: str | None = None) -> Response:
+        return self._run(
+            request,
+            s.NoteSerializer,
+            lambda need, user, d: services.financing_need_withdraw(
+                need=need, actor=user, note=d["note"]
+            ),
+        )
+
+    @extend_schema(request=s.NoteSerializer, responses=s.NeedDetailSerializer)
+    @action(detail=True, methods=["post"], url_path="another-bank")
+    def another_bank(self, request: Request, pk: str | None = None) -> Response:
+        return self._run(
+            request,
+            s.NoteSerializer,
+            lambda need, user, d: services.financing_need_request_another_bank(
+                need=need, actor=user, note=d["note"]
+            ),
+        )
+
+    @extend_schema(request=s.RateSerializer, responses=s.NeedDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def rate(self, request: Request, pk: str | None = None) -> Response:
+        return self._run(
+            request,
+            s.RateSerializer,
+            lambda need, user, d: services.financing_need_rate(
+                need=need, actor=user, score=d["score"], comment=d["comment"]
+            ),
+        )
+
+    @extend_schema(request=s.CommentSerializer, responses=s.NeedDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def comment(self, request: Request, pk: str | None = None) -> Response:
+        return self._run(
+            request,
+            s.CommentSerializer,
+            lambda need, user, d: services.financing_need_comment(
+                need=need, actor=user, text=d["text"]
+            ),
+        )
+
+    @extend_schema(request=s.UploadSerializer, responses=s.NeedDetailSerializer)
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
+    def materials(self, request: Request, pk: str | None = None) -> Response:
+        return self._run(
+            request,
+            s.NoteSerializer,
+            lambda need, user, d: services.financing_need_upload(
+                need=need, actor=user, files=request.FILES.getlist("files"), note=d["note"]
+            ),
+        )

@@ -1,0 +1,131 @@
+"""Reads about financing needs: scoped lists, one case with its timeline, estimates, suggestions."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from banks.models import LoanProduct
+from needs.deadlines import service_level_for
+from needs.models import Assignment, Deadline, FinancingNeed, NeedEvent
+from regions.codes import ZONE_RE
+from regions.selectors import within_region_q
+from workdays.calendar import WorkCalendar
+from workdays.selectors import work_calendar
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+#: How many of a district's most recent decisions the estimate looks at.
+ESTIMATE_SAMPLE = 200
+
+
+def need_list(user: User) -> QuerySet[FinancingNeed]:
+    """The needs ``user`` may see, with what a list row shows (a fixed number of queries)."""
+    return FinancingNeed.objects.for_user(user).select_related(
+        "enterprise", "assigned_branch__bank", "assigned_officer"
+    )
+
+
+def need_detail_queryset(user: User) -> QuerySet[FinancingNeed]:
+    """The needs ``user`` may open, with the timeline, deadlines and files prefetched."""
+    return (
+        need_list(user)
+        .select_related("enterprise__region", "assigned_team")
+        .prefetch_related(
+            Prefetch("events", queryset=NeedEvent.objects.select_related("actor")),
+            Prefetch(
+                "assignments",
+                queryset=Assignment.objects.select_related("branch__bank", "assigned_by"),
+            ),
+            Prefetch(
+                "deadlines",
+                queryset=Deadline.objects.filter(cancelled_at__isnull=True).select_related(
+                    "assignment"
+                ),
+            ),
+            "attachments",
+        )
+    )
+
+
+def district_code(code: str) -> str:
+    """The district a region code belongs to: a zone's district, otherwise the code itself."""
+    match = ZONE_RE.match(code)
+    return match.group(1) if match else code
+
+
+@dataclass(frozen=True)
+class DecisionEstimate:
+    """Working days from submission to decision: the district's median, or its deadline."""
+
+    working_days: int
+    sample_size: int
+    estimated_by: datetime
+
+    @property
+    def from_history(self) -> bool:
+        return self.sample_size > 0
+
+
+def decision_estimate(
+    need: FinancingNeed, *, calendar: WorkCalendar | None = None
+) -> DecisionEstimate:
+    """The median working days from submission to 授信 among the district's decided needs.
+
+    Without history, the district's decision deadline plus its accept deadline is the default.
+    """
+    calendar = calendar or work_calendar()
+    region = need.enterprise.region
+    district = district_code(region.code)
+    decided = (
+        FinancingNeed.objects.filter(
+            within_region_q(district, "enterprise__region__code"), decided_at__isnull=False
+        )
+        .order_by("-decided_at")
+        .values_list("created_at", "decided_at")[:ESTIMATE_SAMPLE]
+    )
+    samples = [
+        max(
+            0,
+            calendar.working_days_between(
+                timezone.localtime(created).date(), timezone.localtime(decided_at).date()
+            ),
+        )
+        for created, decided_at in decided
+    ]
+    if samples:
+        days = max(1, round(statistics.median(samples)))
+    else:
+        level = service_level_for(region)
+        days = level.accept_days + level.decision_days
+    return DecisionEstimate(
+        working_days=days,
+        sample_size=len(samples),
+        estimated_by=calendar.add_working_days(need.created_at, days),
+    )
+
+
+def matching_products(
+    need: FinancingNeed, *, exclude_bank_ids: set[int] | None = None, limit: int = 6
+) -> list[LoanProduct]:
+    """Published loan products that suit the need: offered in the firm's region, accepting one of
+    its guarantee methods, with room for its amount; other banks than those that declined."""
+    codes = need.enterprise.region.ancestor_codes()
+    queryset = (
+        LoanProduct.objects.published()
+        .filter(Q(regions_served__code__in=codes) | Q(regions_served__isnull=True))
+        .filter(Q(max_amount_yuan__isnull=True) | Q(max_amount_yuan__gte=need.amount_yuan))
+        .exclude(bank_id__in=exclude_bank_ids or set())
+        .select_related("bank")
+        .distinct()
+        .order_by("bank__name", "name", "pk")
+    )
+    methods = set(need.guarantee_methods)
+    matched = [p for p in queryset[:200] if methods.intersection(p.guarantee_methods or [])]
+    return matched[:limit]

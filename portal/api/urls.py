@@ -1,0 +1,20 @@
+"""Every API route under /api/v1/, registered on one router."""
+
+from rest_framework.routers import DefaultRouter
+
+from applications.api.views import ApplicationViewSet
+from banks.api.views import LoanProductViewSet
+from eligibility.api.urls import urlpatterns as eligibility_urlpatterns
+from enterprises.api.views import EnterpriseViewSet
+from needs.api.views import NeedViewSet
+from policies.api.views import PolicyViewSet
+
+router = DefaultRouter()
+router.register("applications", ApplicationViewSet, basename="application")
+router.register("enterprises", EnterpriseViewSet, basename="enterprise")
+router.register("needs", NeedViewSet, basename="need")
+router.register("policies", PolicyViewSet, basename="policy")
+router.register("products", LoanProductViewSet, basename="product")
+
+# Explicit paths first, so that products/match/ is not taken for a product's detail route.
+api_urlpatterns = [*eligibility_urlpatterns, *router.urls]

@@ -1,0 +1,53 @@
+"""Saved searches: alerts about new or changed matching records, one-click unsubscribe."""
+
+from __future__ import annotations
+
+import pytest
+
+from catalogue.models import SavedSearch
+from catalogue.services import saved_search_unsubscribe_token
+from catalogue.tasks import saved_searches_notify_now
+from notifications.models import Notification
+from policies.services import policy_publish, policy_update
+from tests.factories import PolicyFactory
+
+
+@pytest.mark.django_db
+def test_save_from_the_list_page(client, personas):
+    client.force_login(personas["member"])
+    response = client.post(
+        "/catalogue/saved/new/",
+        {"kind": "policy", "params": "search=贴息&page=2&region_code=370911"},
+    )
+    assert response.status_code == 302
+    saved = SavedSearch.objects.get(user=personas["member"])
+    assert saved.params == {"search": "贴息", "region_code": "370911"}
+    assert "贴息" in client.get("/catalogue/saved/").content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_publishing_a_matching_policy_notifies_once_and_unsubscribe_stops_it(
+    client, personas, regions
+):
+    member = personas["member"]
+    saved = SavedSearch.objects.create(
+        user=member, kind="policy", name="贴息", params={"search": "贴息"}
+    )
+    draft = PolicyFactory(title="贷款贴息", publish=False, region=regions["daiyue"])
+    PolicyFactory(title="上市奖励", publish=False, region=regions["daiyue"])
+    policy_publish(policy=draft)  # the task runs after the commit
+    notes = Notification.objects.filter(user=member).order_by("pk")
+    assert [n.title for n in notes] == ["有新的或更新的政策符合您保存的搜索“贴息”：贷款贴息"]
+    assert f"/policies/{draft.pk}/" in notes[0].url
+    # Rerunning the task sends nothing new; a later change is told again.
+    assert saved_searches_notify_now(kind="policy", ids=[draft.pk]) == 0
+    policy_update(policy=draft, data={"summary": "贴息比例提高"})
+    assert notes.all().count() == 2
+    # One click, no login.
+    response = client.get(f"/catalogue/saved/unsubscribe/{saved_search_unsubscribe_token(saved)}/")
+    assert response.status_code == 200 and "已退订" in response.content.decode()
+    saved.refresh_from_db()
+    assert not saved.active
+    policy_update(policy=draft, data={"summary": "再次修改贴息"})
+    assert notes.all().count() == 2
+    assert client.get("/catalogue/saved/unsubscribe/forged/").status_code == 404
