@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip -q --disable-pip-version-check
 
-.PHONY: run test install install-dev assets lint format migrate load bench clean
+.PHONY: run test install install-dev assets lint format migrate load bench clean backup restore
 
 $(VENV)/bin/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "需要 Python 3.11 ($(PYTHON))"; exit 1; }
@@ -48,8 +48,16 @@ format: install-dev
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+## make backup [BACKUP_DIR=var/backups]: dump the PostgreSQL database (pg_dump -Fc) and the uploads.
+backup: install
+	bin/backup $(or $(BACKUP_DIR),var/backups)
+
+## make restore BACKUP=var/backups/rongzi-...: restore into an empty database and MEDIA_ROOT.
+restore: install
+	bin/restore $(BACKUP)
+
 bench: install-dev
-	$(PY) -m benchmarks
+	$(PY) -m benchmarks $(BENCH)
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
+from django.utils.crypto import salted_hmac
 
 
 class Role(models.TextChoices):
@@ -45,6 +47,9 @@ class User(AbstractUser):
         related_name="staff",
     )
     privacy_consent_at = models.DateTimeField("同意隐私政策时间", null=True, blank=True)
+    # Part of the session hash: raising it signs the user out of every session at once
+    # (deactivation), and an old cookie stays refused even if the account is turned on again.
+    session_generation = models.PositiveIntegerField("会话代次", default=0, editable=False)
 
     objects = UserManager()
 
@@ -85,3 +90,43 @@ class User(AbstractUser):
     @property
     def is_platform_admin(self) -> bool:
         return self.role == Role.PLATFORM_ADMIN or self.is_superuser
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        """Django's session hash (the password hash, HMAC'd), with the session generation."""
+        return salted_hmac(
+            "accounts.User.get_session_auth_hash",
+            f"{self.password}:{self.session_generation}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
+
+    @property
+    def can_use_second_factor(self) -> bool:
+        """Staff and bank accounts may (and are encouraged to) turn on a second factor."""
+        return self.is_bank_user or self.is_district_staff or self.is_platform_admin
+
+
+class TOTPDevice(models.Model):
+    """A user's authenticator app: the shared secret and the last time step used (no replays)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name="用户",
+        on_delete=models.CASCADE,
+        related_name="totp_device",
+    )
+    secret = models.CharField("密钥", max_length=64)
+    confirmed_at = models.DateTimeField("启用时间", null=True, blank=True)
+    last_counter = models.BigIntegerField("上次使用的时间步", null=True, blank=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "动态验证码设备"
+        verbose_name_plural = "动态验证码设备"
+
+    def __str__(self) -> str:
+        return f"{self.user} 动态验证码"
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed_at is not None

@@ -27,7 +27,8 @@ class WanField(forms.DecimalField):
 
     def prepare_value(self, value):
         if isinstance(value, int) and not isinstance(value, bool):
-            return (Decimal(value) / 10_000).normalize()
+            # "f": plain digits (normalize() alone would give 3.2E+3 for 3200万元).
+            return format((Decimal(value) / 10_000).normalize(), "f")
         return value
 
     def clean(self, value):
@@ -131,13 +132,16 @@ class MaterialsMixin:
 
     materials: list[str]
 
-    def add_material_fields(self, materials: list[str], *, required: bool) -> None:
+    def add_material_fields(self, materials: list[str], *, needed: bool) -> None:
+        """``needed``: each item must be uploaded (applying); else only what changes (补正).
+
+        The fields stay optional in the form: the service names every missing item at once."""
         self.materials = list(materials)
         for index, material in enumerate(self.materials):
             self.fields[f"material_{index}"] = forms.FileField(  # type: ignore[attr-defined]
                 label=material,
-                required=required,
-                help_text=FILE_HELP,
+                required=False,
+                help_text=("必传。" if needed else "如需更换或补充请上传。") + FILE_HELP,
                 widget=forms.ClearableFileInput(attrs={"accept": ACCEPT_ATTR}),
             )
         self.fields["other_files"] = MultipleFileField(  # type: ignore[attr-defined]
@@ -166,7 +170,7 @@ class ApplyForm(FactsMixin, MaterialsMixin, forms.Form):
     def __init__(self, *args: Any, specs, values, materials, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.add_fact_fields(specs, values)
-        self.add_material_fields(materials, required=False)
+        self.add_material_fields(materials, needed=True)
 
 
 class ResubmitForm(FactsMixin, MaterialsMixin, forms.Form):
@@ -177,7 +181,7 @@ class ResubmitForm(FactsMixin, MaterialsMixin, forms.Form):
     def __init__(self, *args: Any, specs, values, materials, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.add_fact_fields(specs, values)
-        self.add_material_fields(materials, required=False)
+        self.add_material_fields(materials, needed=False)
 
 
 class ConfirmForm(forms.Form):

@@ -76,6 +76,17 @@ class Preview:
     blocked: str  # a Chinese sentence when the firm may not apply at all, else ""
 
 
+def policy_closed_reason(policy: Policy, today: date) -> str:
+    """Why a firm cannot apply for ``policy`` on ``today`` (a Chinese sentence), or ""."""
+    if not policy.is_published:
+        return "该政策尚未发布，不能申报。"
+    if not policy.is_in_force(today):
+        return "该政策不在有效期内，不能申报。"
+    if policy.beneficiary != "enterprise":
+        return f"该政策的支持对象为{policy.get_beneficiary_display()}，企业不能直接申报。"
+    return ""
+
+
 def one_time_message(existing: PolicyApplication) -> str:
     return (
         f"该政策为一次性奖补，贵企业已于申报 #{existing.pk} 获批"
@@ -96,6 +107,37 @@ def application_preview(
     as_of = as_of or timezone.localdate()
     rule = rule_in_force(policy, as_of)
     compiled_rule = compiled(rule)
+    granted = granted_in_year(enterprise, policy, as_of.year, exclude_pk=exclude_pk)
+    existing = None
+    if compiled_rule is not None and compiled_rule.one_time:
+        existing = granted_once(enterprise, policy, exclude_pk=exclude_pk)
+    return preview_from(
+        enterprise=enterprise,
+        policy=policy,
+        rule=rule,
+        compiled_rule=compiled_rule,
+        facts=facts,
+        as_of=as_of,
+        granted_this_year=granted,
+        granted_before=existing,
+    )
+
+
+def preview_from(
+    *,
+    enterprise: Enterprise,
+    policy: Policy,
+    rule: PolicyRule | None,
+    compiled_rule: CompiledRule | None,
+    facts: dict[str, Any] | None,
+    as_of: date,
+    granted_this_year: int,
+    granted_before: PolicyApplication | None,
+) -> Preview:
+    """The preview from what the caller already read (no query): the rule, what the firm was
+    granted under the policy this year, and its earlier grant of a one-time award if any.
+
+    Bulk callers (免申即享 over every firm of a district) read those once for all firms."""
     merged = profile_facts(enterprise)
     for name, value in (facts or {}).items():
         if name not in ("uscc", "region_code", "beneficiary_kind"):
@@ -104,27 +146,24 @@ def application_preview(
     amount = None
     formula = ""
     blocked = ""
-    granted = granted_in_year(enterprise, policy, as_of.year, exclude_pk=exclude_pk)
     remaining = None
     if compiled_rule is not None:
         evaluation = compiled_rule.evaluate(merged, as_of, policy.region.code)
         amount = evaluation.amount_yuan
         formula = evaluation.formula or ""
-        if compiled_rule.one_time:
-            existing = granted_once(enterprise, policy, exclude_pk=exclude_pk)
-            if existing is not None:
-                blocked = one_time_message(existing)
+        if compiled_rule.one_time and granted_before is not None:
+            blocked = one_time_message(granted_before)
         cap = compiled_rule.annual_cap_yuan
         if cap is not None:
-            remaining = max(0, cap - granted)
+            remaining = max(0, cap - granted_this_year)
             if remaining == 0 and not blocked:
                 blocked = (
                     f"该政策每年每家企业最高{format_wan(cap)}，贵企业{as_of.year}年已获"
-                    f"{format_wan(granted)}，本年度额度已用完。"
+                    f"{format_wan(granted_this_year)}，本年度额度已用完。"
                 )
             elif amount is not None and amount > remaining:
                 formula = (
-                    f"{formula}；本年度上限{format_wan(cap)}，已获{format_wan(granted)}，"
+                    f"{formula}；本年度上限{format_wan(cap)}，已获{format_wan(granted_this_year)}，"
                     f"按剩余额度{format_wan(remaining)}计"
                 )
                 amount = remaining
@@ -135,10 +174,20 @@ def application_preview(
         evaluation=evaluation,
         amount_yuan=amount,
         formula=formula,
-        granted_this_year=granted,
+        granted_this_year=granted_this_year,
         remaining_yuan=remaining,
         blocked=blocked,
     )
+
+
+def granted_by_firm_in_year(policy: Policy, year: int) -> dict[int, int]:
+    """enterprise id → what it was granted under ``policy`` in ``year`` (one query)."""
+    rows = (
+        PolicyApplication.objects.filter(policy=policy, year=year, status__in=GRANTED_STATES)
+        .values("enterprise_id")
+        .annotate(total=Sum(Coalesce("paid_amount_yuan", "approved_amount_yuan")))
+    )
+    return {row["enterprise_id"]: int(row["total"] or 0) for row in rows}
 
 
 def staff_queue(user: User) -> list[dict[str, Any]]:

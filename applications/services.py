@@ -21,11 +21,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role, User
-from applications.facts import LOCKED_FACTS, parse_facts, to_json
+from applications.facts import LOCKED_FACTS, compiled, parse_facts, rule_in_force, to_json
 from applications.models import (
     ApplicationEvent,
     ApplicationFile,
@@ -36,17 +37,22 @@ from applications.permissions import ensure_may
 from applications.selectors import (
     Preview,
     application_preview,
+    granted_by_firm_in_year,
     granted_in_year,
     granted_once,
     one_time_message,
+    policy_closed_reason,
+    preview_from,
 )
-from applications.states import OPEN_STATES, Action, Status, check_transition
+from applications.states import GRANTED_STATES, OPEN_STATES, Action, Status, check_transition
+from audit.services import audit_record
 from eligibility.engine import format_wan
 from eligibility.facts import FACTS
 from enterprises.models import Enterprise
 from notifications.services import notification_send
 from policies.models import Policy
 from portal.uploads import CheckedUpload, check_upload
+from regions.selectors import region_codes_within
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +83,12 @@ def _event(
     note: str = "",
     data: Mapping[str, Any] | None = None,
 ) -> ApplicationEvent:
+    audit_record(
+        actor=actor,
+        action=f"application.{action}",
+        obj=application,
+        changes={"status": [from_status, to_status], **(data or {})},
+    )
     return ApplicationEvent.objects.create(
         application=application,
         actor=actor,
@@ -146,9 +158,7 @@ def _review_due(now) -> date:
     return timezone.localtime(work_calendar().add_working_days(now, REVIEW_WORKING_DAYS)).date()
 
 
-def _parse_confirmed(
-    facts: Mapping[str, Any] | None, preview_needs: Iterable[str]
-) -> dict[str, Any]:
+def _parse_confirmed(facts: Mapping[str, Any] | None) -> dict[str, Any]:
     """Validate the facts the firm confirmed; locked profile facts cannot be changed."""
     raw = {k: v for k, v in (facts or {}).items() if k not in LOCKED_FACTS}
     parsed, errors = parse_facts(raw)
@@ -253,15 +263,9 @@ def _store_files(
 
 
 def _policy_open_to(policy: Policy, today: date) -> None:
-    if not policy.is_published:
-        raise ValidationError("该政策尚未发布，不能申报。", code="policy")
-    if not policy.is_in_force(today):
-        raise ValidationError("该政策不在有效期内，不能申报。", code="policy")
-    if policy.beneficiary != "enterprise":
-        raise ValidationError(
-            f"该政策的支持对象为{policy.get_beneficiary_display()}，企业不能直接申报。",
-            code="policy",
-        )
+    reason = policy_closed_reason(policy, today)
+    if reason:
+        raise ValidationError(reason, code="policy")
 
 
 def _apply_preview(application: PolicyApplication, preview: Preview) -> None:
@@ -315,7 +319,7 @@ def policy_application_submit(
             "请在原申报中办理，不能重复提交。",
             code="duplicate",
         )
-    confirmed = _parse_confirmed(facts, ())
+    confirmed = _parse_confirmed(facts)
     preview = application_preview(enterprise=enterprise, policy=policy, facts=confirmed)
     _evaluate_or_refuse(preview)
     materials = list(policy.materials or [])
@@ -339,7 +343,14 @@ def policy_application_submit(
     _apply_preview(application, preview)
     stored = _StoredFiles()
     try:
-        application.save()
+        try:
+            with transaction.atomic():
+                application.save()
+        except IntegrityError as exc:
+            # A 免申即享 draft made for the firm in the meantime (the one open application).
+            raise ValidationError(
+                "贵企业已有该政策的申报，请在原申报中办理，不能重复提交。", code="duplicate"
+            ) from exc
         rows = _store_files(application, submitted_by, checked, stored)
         _event(
             application,
@@ -388,14 +399,9 @@ def policy_application_confirm(
     if not declaration:
         raise ValidationError({"declaration": "请阅读并确认申报承诺。"})
     _policy_open_to(application.policy, timezone.localdate())
-    stored_facts, _ = parse_facts(
-        {k: v for k, v in application.facts.items() if k not in LOCKED_FACTS}
-    )
+    # A draft holds no claims, only the profile it was made from: judge today's profile.
     preview = application_preview(
-        enterprise=enterprise,
-        policy=application.policy,
-        facts=stored_facts,
-        exclude_pk=application.pk,
+        enterprise=enterprise, policy=application.policy, exclude_pk=application.pk
     )
     _evaluate_or_refuse(preview)
     now = timezone.now()
@@ -447,7 +453,7 @@ def policy_application_resubmit(
     if not checked and not facts and not note.strip():
         raise ValidationError("请上传补正材料、修改信息或说明补正情况后再提交。")
     previous, _ = parse_facts({k: v for k, v in application.facts.items() if k not in LOCKED_FACTS})
-    previous.update(_parse_confirmed(facts, ()))
+    previous.update(_parse_confirmed(facts))
     preview = application_preview(
         enterprise=enterprise, policy=policy, facts=previous, exclude_pk=application.pk
     )
@@ -633,12 +639,6 @@ def policy_application_approve(
                 "reason": f"核定金额与测算金额（{format_wan(computed)}）不一致，请说明理由。",
             }
         )
-    if current.max_amount_yuan is not None and amount_yuan > current.max_amount_yuan:
-        raise ValidationError(
-            {"amount_yuan": f"核定金额不能超过政策上限{format_wan(current.max_amount_yuan)}。"}
-        )
-    from applications.facts import compiled
-
     rule = compiled(current.rule)
     if rule is not None and rule.one_time:
         existing = granted_once(current.enterprise, current.policy, exclude_pk=current.pk)
@@ -658,6 +658,14 @@ def policy_application_approve(
                 },
                 code="annual_cap",
             )
+
+    # Checked after the yearly cap, whose message says what was already granted: the engine's
+    # maximum for the confirmed facts (not the one reduced at submission by earlier grants).
+    policy_max = (current.evaluation or {}).get("max_amount_yuan", current.max_amount_yuan)
+    if policy_max is not None and amount_yuan > policy_max:
+        raise ValidationError(
+            {"amount_yuan": f"核定金额不能超过政策上限{format_wan(policy_max)}。"}
+        )
 
     def apply(app: PolicyApplication) -> None:
         app.approved_amount_yuan = amount_yuan
@@ -850,17 +858,19 @@ def proactive_applications_create(*, policy_id: int, as_of: date | None = None) 
     policy = marker.policy
     if not policy.is_published or not policy.is_in_force(as_of):
         return 0
-    from regions.selectors import region_codes_within
-
-    busy = set(
-        PolicyApplication.objects.filter(policy=policy)
-        .filter(status__in=sorted(OPEN_STATES))
-        .values_list("enterprise_id", flat=True)
-    ) | set(
-        PolicyApplication.objects.filter(
-            policy=policy, proactive=True, year=as_of.year
-        ).values_list("enterprise_id", flat=True)
+    rule = rule_in_force(policy, as_of)
+    compiled_rule = compiled(rule)
+    if compiled_rule is None:
+        return 0  # nothing quantified to judge a profile by: the office decides on materials
+    # Read once for every firm: who is busy or already granted, and this year's grants.
+    on_policy = PolicyApplication.objects.filter(policy=policy)
+    skip = (
+        Q(status__in=sorted(OPEN_STATES))
+        | Q(proactive=True, year=as_of.year)
+        | (Q(status__in=sorted(GRANTED_STATES)) if compiled_rule.one_time else Q(pk__in=[]))
     )
+    busy = on_policy.filter(skip).values("enterprise_id")  # a subquery, however many
+    granted = granted_by_firm_in_year(policy, as_of.year)
     firms = (
         Enterprise.objects.filter(region__code__in=region_codes_within(policy.region.code))
         .exclude(pk__in=busy)
@@ -869,7 +879,16 @@ def proactive_applications_create(*, policy_id: int, as_of: date | None = None) 
     )
     created = 0
     for enterprise in firms.iterator(chunk_size=500):
-        preview = application_preview(enterprise=enterprise, policy=policy, as_of=as_of)
+        preview = preview_from(
+            enterprise=enterprise,
+            policy=policy,
+            rule=rule,
+            compiled_rule=compiled_rule,
+            facts=None,
+            as_of=as_of,
+            granted_this_year=granted.get(enterprise.pk, 0),
+            granted_before=None,  # firms granted a one-time award were skipped above
+        )
         evaluation = preview.evaluation
         if preview.blocked or evaluation is None or evaluation.eligible is not True:
             continue
@@ -945,13 +964,17 @@ def application_reminders_send(*, today: date | None = None) -> int:
     ending = PolicyApplication.objects.filter(
         status=Status.PUBLICITY, publicity_ends_on__lte=today + timedelta(days=1)
     ).select_related("policy__region", "enterprise")
+    staff_of: dict[int, list[User]] = {}  # policy region → its office (read once per region)
     for application in ending:
+        region_id = application.policy.region_id
+        if region_id not in staff_of:
+            staff_of[region_id] = _issuing_staff(application.policy)
         title = (
             f"申报 #{application.pk} 公示期已结束，请办理兑现"
             if application.publicity_ends_on < today
             else f"申报 #{application.pk} 公示期将于{application.publicity_ends_on:%m月%d日}结束"
         )
-        for user in _issuing_staff(application.policy):
+        for user in staff_of[region_id]:
             if notification_send(
                 user=user,
                 kind="application_publicity_reminder",

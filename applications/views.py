@@ -25,6 +25,7 @@ from applications.selectors import (
     application_detail_queryset,
     application_list,
     application_preview,
+    policy_closed_reason,
     staff_queue,
 )
 from applications.states import Action, Status, allowed
@@ -108,6 +109,19 @@ def application_apply_view(request: HttpRequest, policy_pk: int) -> HttpResponse
     materials, the declaration. "重新测算" recomputes with the edited facts without saving."""
     policy = _apply_policy(request, policy_pk)
     enterprise = request.user.enterprise
+    existing = PolicyApplication.objects.filter(enterprise=enterprise, policy=policy).open().first()
+    if existing is not None:
+        # One undecided application per firm and policy: carry on with that one.
+        messages.info(
+            request,
+            f"贵企业已有该政策的申报 #{existing.pk}（{existing.get_status_display()}），"
+            "请在原申报中办理，不能重复提交。",
+        )
+        return redirect("applications:detail", pk=existing.pk)
+    closed = policy_closed_reason(policy, timezone.localdate())
+    if closed:  # said before the firm fills anything in (the service refuses it the same way)
+        messages.error(request, closed)
+        return redirect("policies:detail", pk=policy.pk)
     preview = application_preview(enterprise=enterprise, policy=policy)
     specs = editable_fact_specs(preview.compiled)
     kwargs = {"specs": specs, "values": preview.facts, "materials": list(policy.materials or [])}

@@ -39,6 +39,12 @@ class ProductFilter(django_filters.FilterSet):
     amount_wan = django_filters.NumberFilter(
         label="需要金额（万元）", method="filter_amount", min_value=0
     )
+    amount_min_wan = django_filters.NumberFilter(
+        label="额度不低于（万元）", method="filter_amount_min", min_value=0
+    )
+    amount_max_wan = django_filters.NumberFilter(
+        label="额度不高于（万元）", method="filter_amount_max", min_value=0
+    )
     sort = django_filters.ChoiceFilter(
         label="排序", choices=SORTS, method="filter_noop", empty_label="默认"
     )
@@ -74,6 +80,16 @@ class ProductFilter(django_filters.FilterSet):
             Q(min_amount_yuan__isnull=True) | Q(min_amount_yuan__lte=yuan),
             Q(max_amount_yuan__isnull=True) | Q(max_amount_yuan__gte=yuan),
         )
+
+    def filter_amount_min(self, queryset, name, value: Decimal):
+        """Products that can lend at least this much (an unstated maximum is kept)."""
+        yuan = int(value * 10000)
+        return queryset.filter(Q(max_amount_yuan__isnull=True) | Q(max_amount_yuan__gte=yuan))
+
+    def filter_amount_max(self, queryset, name, value: Decimal):
+        """Products that can lend no more than this much (an unstated minimum is kept)."""
+        yuan = int(value * 10000)
+        return queryset.filter(Q(min_amount_yuan__isnull=True) | Q(min_amount_yuan__lte=yuan))
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)

@@ -8,14 +8,17 @@ from django.shortcuts import get_object_or_404, render
 
 from banks.models import LoanProduct
 from banks.selectors import banks_with_products, product_search, public_products
+from catalogue.cache import cached_public_page
 from catalogue.views_common import (
     catalogue_params,
     paginate,
     querystring_without_page,
     region_choices,
 )
+from eligibility.selectors import net_cost_for_viewer
 
 
+@cached_public_page("products")
 def product_list(request: HttpRequest) -> HttpResponse:
     """Search and filter published loan products."""
     params = catalogue_params(request)
@@ -48,4 +51,5 @@ def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
         product = get_object_or_404(
             LoanProduct.objects.for_user(request.user).select_related("bank", "branch"), pk=pk
         )
-    return render(request, "banks/product_detail.html", {"product": product})
+    net_cost = net_cost_for_viewer(product, request.user)  # after 贴息 / 担保费补贴
+    return render(request, "banks/product_detail.html", {"product": product, "net_cost": net_cost})

@@ -253,6 +253,17 @@ def _to_yuan(wan: Decimal | None) -> int | None:
 class ImportForm(forms.Form):
     file = forms.FileField(label="Excel 文件（.xlsx）", help_text="“信贷产品”和/或“政策”工作表")
 
+    def clean_file(self):
+        """Only a real .xlsx within the upload limits (a zip bomb is refused before openpyxl
+        inflates it)."""
+        from portal.uploads import check_upload
+
+        upload = self.cleaned_data["file"]
+        if not (upload.name or "").lower().endswith(".xlsx"):
+            raise ValidationError("请上传 Excel（.xlsx）文件。")
+        check_upload(upload, folder="imports")
+        return upload
+
 
 class SavedSearchForm(forms.Form):
     kind = forms.ChoiceField(choices=[("policy", "政策"), ("product", "信贷产品")])

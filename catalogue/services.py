@@ -12,6 +12,8 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
 from accounts.models import User
+from audit.services import audit_record
+from catalogue.cache import catalogue_changed
 from catalogue.models import CatalogueChange, CatalogueKind, SavedSearch
 
 UNSUBSCRIBE_SALT = "catalogue.saved-search.unsubscribe"
@@ -58,7 +60,12 @@ def catalogue_change_record(
     changes: Mapping[str, Any] | None = None,
     user: User | None = None,
 ) -> CatalogueChange:
-    """Keep one history row: who changed which record, when, and how."""
+    """Keep one history row: who changed which record, when, and how.
+
+    Every catalogue write passes here, so this is also where cached public lists go stale.
+    """
+    catalogue_changed()
+    audit_record(actor=user, action=f"{kind}.{action}", obj=instance, changes=changes)
     return CatalogueChange.objects.create(
         kind=kind,
         object_id=instance.pk,
@@ -91,6 +98,7 @@ SAVED_PARAM_NAMES = {
         "support_type",
         "beneficiary",
         "include_expired",
+        "open_now",
     ),
     CatalogueKind.PRODUCT: (
         "search",
@@ -99,6 +107,8 @@ SAVED_PARAM_NAMES = {
         "product_class",
         "region_code",
         "amount_wan",
+        "amount_min_wan",
+        "amount_max_wan",
     ),
 }
 

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from banks.models import LoanProduct
@@ -241,11 +242,14 @@ def saved_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def saved_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    # Another user's search does not exist for this one: 404, not a silent "deleted".
+    get_object_or_404(SavedSearch, pk=pk, user=request.user)
     saved_search_delete(user=request.user, saved_search_id=pk)
     messages.success(request, "已删除。")
     return redirect("catalogue:saved_list")
 
 
+@never_cache  # names the user's saved search, and is reached without a session
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     """One-click unsubscribe from a saved search's alerts (no login; the token is signed)."""
     saved = saved_search_unsubscribe(token=token)

@@ -1455,7 +1455,10 @@ class CompiledRule:
         if gate_failed:
             eligible, amount, maximum = False, None, self.max_amount_yuan
         else:
-            eligible = None if (region_missing or passed is None) else True
+            # An undecided choice between options (applies None) leaves eligibility undecided:
+            # if no option turns out to hold, the firm gets nothing.
+            undecided = award is not None and award.applies is None
+            eligible = None if (region_missing or passed is None or undecided) else True
             amount = award.amount if award is not None else None
             maximum = award.maximum if award is not None else None
             cap = self.annual_cap_yuan

@@ -25,7 +25,8 @@ class EligibilityResult(models.Model):
     """The latest background evaluation of one policy for one firm (its profile facts).
 
     Only results that are not a plain "no" are kept (eligible True, or undecided for want of a
-    fact); a firm that stops qualifying loses its row.
+    fact); a firm that stops qualifying loses its row. ``evaluated_at`` is when the result was
+    last computed as it stands: a re-match that finds it unchanged leaves the row alone.
     """
 
     enterprise = models.ForeignKey(

@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Prefetch
@@ -434,12 +434,30 @@ def product_match(*, facts: Mapping[str, Any], need: Need) -> dict[str, list[dic
 
 @dataclass(slots=True)
 class NetCost:
+    """A loan's first-year interest, the subsidies that apply to it, and what is left to pay.
+
+    ``net_cost_yuan`` deducts the subsidies the facts qualify for; ``possible_net_cost_yuan``
+    also those still undecided for want of a fact (what the firm pays if it qualifies).
+    """
+
     amount_yuan: int
     annual_interest_yuan: int | None
     subsidies: list[dict[str, Any]]
     subsidy_yuan: int
     net_cost_yuan: int | None
     rate_percent: Decimal | None
+    possible_subsidy_yuan: int = 0
+    possible_net_cost_yuan: int | None = None
+
+
+def _serves(policy_region: str, served: list[str]) -> bool:
+    """True when a policy's region and a product's service area overlap (either covers the
+    other); a product that names no service area is offered everywhere."""
+    if not served:
+        return True
+    return any(
+        region_contains(policy_region, c) or region_contains(c, policy_region) for c in served
+    )
 
 
 def net_cost_for_product(
@@ -449,52 +467,74 @@ def net_cost_for_product(
     amount_yuan: int | None = None,
     as_of: date | None = None,
 ) -> NetCost | None:
-    """The loan's first-year cost after the 贴息 and guarantee-fee subsidies that apply to it.
+    """The loan's first-year cost after the 贴息 and guarantee-fee subsidies that combine with it.
 
-    The amount is ``amount_yuan`` or the product's maximum; the facts are the firm's (or none),
-    plus ``loan_amount_yuan`` and ``loan_product_name``. Subsidies whose terms fix an amount
-    for these facts (eligible or still undecided for want of a firm fact) are listed; only the
-    eligible ones are deducted. Returns None when no amount is known (two queries).
+    A subsidy combines with the product when its terms are computed from the loan amount and its
+    region overlaps the product's service area. The amount is ``amount_yuan`` or the product's
+    maximum; the facts are the firm's (or none), plus ``loan_amount_yuan`` and
+    ``loan_product_name``. Subsidies whose terms fix an amount for these facts (eligible, or
+    still undecided for want of a fact) are listed; only the eligible ones are deducted from
+    ``net_cost_yuan``. None when no amount is known (two queries; ``regions_served`` prefetched).
     """
     amount = amount_yuan or product.max_amount_yuan
     if not amount:
         return None
     as_of = as_of or timezone.localdate()
+    ensure_catalogue_facts()
     loan_facts = dict(facts or {})
     loan_facts["loan_amount_yuan"] = amount
     if get_fact("loan_product_name") is not None:
         loan_facts["loan_product_name"] = product.name
+    served = [r.code for r in product.regions_served.all()]
     candidates = [
         c
         for c in policy_candidates(as_of=as_of)
         if c.policy.support_type in SUBSIDY_TYPES
         and c.compiled is not None
         and "loan_amount_yuan" in c.compiled.fact_names
+        and _serves(c.region_code, served)
     ]
     subsidies = []
-    total = 0
+    total = possible = 0
     for candidate in candidates:
         evaluation = candidate.compiled.evaluate(loan_facts, as_of, candidate.region_code)
         if evaluation.eligible is False or evaluation.amount_yuan is None:
             continue
         if evaluation.eligible:
             total += evaluation.amount_yuan
+        possible += evaluation.amount_yuan
         subsidies.append(
             {
                 "policy_id": candidate.policy.pk,
                 "title": candidate.policy.title,
+                "support_type": candidate.policy.support_type,
                 "eligible": evaluation.eligible,
                 "amount_yuan": evaluation.amount_yuan,
                 "formula": evaluation.formula,
                 "missing_facts": [
-                    (get_fact(n).label if get_fact(n) else n) for n in evaluation.missing_facts
+                    (spec.label if (spec := get_fact(n)) else n) for n in evaluation.missing_facts
                 ],
             }
         )
+    subsidies.sort(key=lambda row: (row["eligible"] is not True, -row["amount_yuan"]))
     rate = product.rate_min_percent
-    interest = None
-    net = None
+    interest = net = possible_net = None
     if rate is not None:
-        interest = int((Decimal(amount) * Decimal(rate) / 100).quantize(Decimal(1)))
+        interest = int(
+            (Decimal(amount) * Decimal(rate) / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+        )
         net = max(interest - total, 0)
-    return NetCost(amount, interest, subsidies, total, net, rate)
+        possible_net = max(interest - possible, 0)
+    return NetCost(amount, interest, subsidies, total, net, rate, possible, possible_net)
+
+
+def net_cost_for_viewer(product: LoanProduct, user: Any) -> NetCost | None:
+    """:func:`net_cost_for_product` with the facts of the viewer's firm (none for others)."""
+    facts: dict[str, Any] = {}
+    if getattr(user, "is_authenticated", False) and getattr(user, "enterprise_id", None):
+        from enterprises.models import Enterprise
+
+        firm = Enterprise.objects.for_user(user).select_related("region").first()
+        if firm is not None:
+            facts = enterprise_facts(firm)
+    return net_cost_for_product(product, facts)

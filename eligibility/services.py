@@ -10,19 +10,22 @@ nothing twice.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+import numpy as np
 from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from accounts.models import User
+from eligibility.columnar import FactColumns, quick_many
 from eligibility.engine import format_wan
 from eligibility.models import EligibilityResult, SavedCalculation
 from eligibility.selectors import (
+    Candidate,
     applicable,
     candidates_by_region,
     ensure_catalogue_facts,
@@ -43,6 +46,7 @@ __all__ = [
 
 CLOSING_DAYS = 14
 CHUNK = 2000
+COLUMNAR_MIN_FIRMS = 50  # below this, evaluating firm by firm is cheaper than building columns
 
 
 @dataclass
@@ -50,7 +54,8 @@ class RematchStats:
     enterprises: int = 0
     policies: int = 0
     evaluations: int = 0
-    stored: int = 0
+    stored: int = 0  # rows written (new or changed)
+    unchanged: int = 0  # results found as they were stored (rows left alone)
     removed: int = 0
     notified: int = 0
 
@@ -102,9 +107,11 @@ def eligibility_rematch(
     """Re-evaluate firms (all, or ``enterprise_ids``) against the policies in force (all, or
     ``policy_ids``) on their profile facts; store the results and notify.
 
-    Each chunk of firms is one transaction: read the previous results, upsert the new ones
-    (``bulk_create`` with ``update_conflicts``), delete those that became a plain "no", then
-    send the notifications (deduplicated, so a rerun or an overlapping run sends nothing twice).
+    Each chunk of firms is one transaction: read the previous results, upsert the new ones that
+    differ from them (``bulk_create`` with ``update_conflicts``; a result found unchanged is left
+    alone, so a nightly rerun writes only what changed), delete those that became a plain "no",
+    then send the notifications (deduplicated, so a rerun or an overlapping run sends nothing
+    twice).
     """
     as_of = as_of or timezone.localdate()
     now = timezone.now()
@@ -128,23 +135,31 @@ def eligibility_rematch(
             if scope is not None:
                 previous_rows = previous_rows.filter(policy_id__in=scope)
             previous = {
-                (e, p): (pk, eligible)
-                for pk, e, p, eligible in previous_rows.values_list(
-                    "pk", "enterprise_id", "policy_id", "eligible"
+                (e, p): (pk, state)
+                for pk, e, p, *state in previous_rows.values_list(
+                    "pk",
+                    "enterprise_id",
+                    "policy_id",
+                    "rule_version_id",
+                    "eligible",
+                    "amount_yuan",
+                    "max_amount_yuan",
                 )
             }
             rows: list[EligibilityResult] = []
+            kept: set[tuple[int, int]] = set()
             events: list[tuple[str, int, Any, Any]] = []
-            for firm in chunk:
-                facts = enterprise_facts(firm)
-                for candidate in applicable(grouped, facts.get("region_code")):
-                    eligible, amount, maximum = candidate.compiled.quick(
-                        facts, as_of, candidate.region_code
-                    )
-                    stats.evaluations += 1
-                    if eligible is False:
-                        continue
-                    policy = candidate.policy
+            chunk_facts = [enterprise_facts(firm) for firm in chunk]
+            for i, candidate, (eligible, amount, maximum) in _matches(
+                chunk_facts, candidates, grouped, as_of, stats
+            ):
+                firm = chunk[i]
+                policy = candidate.policy
+                key = (firm.pk, policy.pk)
+                kept.add(key)
+                before = previous.get(key)
+                state = [candidate.rule.pk, eligible, amount, maximum]
+                if before is None or before[1] != state:
                     rows.append(
                         EligibilityResult(
                             enterprise_id=firm.pk,
@@ -156,15 +171,11 @@ def eligibility_rematch(
                             evaluated_at=now,
                         )
                     )
-                    if eligible:
-                        before = previous.get((firm.pk, policy.pk))
-                        if before is None or before[1] is not True:
-                            events.append(("new", firm.pk, policy, (amount, maximum)))
-                        if (
-                            policy.valid_to is not None
-                            and as_of <= policy.valid_to <= closing_until
-                        ):
-                            events.append(("closing", firm.pk, policy, (amount, maximum)))
+                if eligible:
+                    if before is None or before[1][1] is not True:
+                        events.append(("new", firm.pk, policy, (amount, maximum)))
+                    if policy.valid_to is not None and as_of <= policy.valid_to <= closing_until:
+                        events.append(("closing", firm.pk, policy, (amount, maximum)))
             if rows:
                 EligibilityResult.objects.bulk_create(
                     rows,
@@ -179,17 +190,47 @@ def eligibility_rematch(
                         "evaluated_at",
                     ],
                 )
-            kept = {(r.enterprise_id, r.policy_id) for r in rows}
             stale = [pk for key, (pk, _) in previous.items() if key not in kept]
             if stale:
                 for i in range(0, len(stale), 5000):
                     EligibilityResult.objects.filter(pk__in=stale[i : i + 5000]).delete()
             stats.enterprises += len(chunk)
             stats.stored += len(rows)
+            stats.unchanged += len(kept) - len(rows)
             stats.removed += len(stale)
             if notify and events:
                 stats.notified += _send_events(events)
     return stats
+
+
+def _matches(
+    chunk_facts: list[dict[str, Any]],
+    candidates: list[Candidate],
+    grouped: Mapping[str, list[Candidate]],
+    as_of: date,
+    stats: RematchStats,
+) -> Iterator[tuple[int, Candidate, tuple[bool | None, int | None, int | None]]]:
+    """(firm index, candidate, quick result) of every result that is not a plain "no".
+
+    Many firms are evaluated column-wise (``eligibility.columnar``: each policy once over the
+    whole chunk, its region gate included); a few firm by firm against the policies of their
+    region (the columns would cost more than they save). Both give ``CompiledRule.quick``'s
+    results.
+    """
+    if len(chunk_facts) >= COLUMNAR_MIN_FIRMS:
+        columns = FactColumns(chunk_facts)
+        for candidate in candidates:
+            result = quick_many(candidate.compiled, columns, as_of, candidate.region_code)
+            stats.evaluations += len(chunk_facts)
+            for i in np.flatnonzero(result.eligible != 0).tolist():
+                yield i, candidate, result.row(i)
+        return
+    for i, facts in enumerate(chunk_facts):
+        for candidate in applicable(grouped, facts.get("region_code")):
+            outcome = candidate.compiled.quick(facts, as_of, candidate.region_code)
+            stats.evaluations += 1
+            if outcome[0] is not False:
+                yield i, candidate, outcome
 
 
 def _send_events(events: list[tuple[str, int, Any, Any]]) -> int:
@@ -259,10 +300,13 @@ def eligibility_enqueue_policies(*, policy_ids: Iterable[int]) -> None:
     def _send() -> None:
         from eligibility.tasks import rematch_policies
 
+        if getattr(connection, "_eligibility_pending", None) is state:
+            connection._eligibility_pending = None  # later ids need a task of their own
         rematch_policies.delay(sorted(batch))
 
+    state = (batch, _send)
     if connection.in_atomic_block:
-        connection._eligibility_pending = (batch, _send)
+        connection._eligibility_pending = state
     transaction.on_commit(_send)
 
 

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from enterprises.models import Enterprise, Qualification
 from enterprises.validators import normalise_uscc, validate_uscc
 from portal.validators import validate_phone
+from privacy.texts import REGISTRATION_TEXT
 from regions.models import Region
 
 
@@ -26,7 +27,7 @@ class EnterpriseRegistrationForm(forms.Form):
     password = forms.CharField(label="密码", widget=forms.PasswordInput, strip=False)
     password_confirm = forms.CharField(label="确认密码", widget=forms.PasswordInput, strip=False)
     consent = forms.BooleanField(
-        label="我已阅读并同意《个人信息处理规则》，同意本平台为提供融资服务处理企业及联系人信息",
+        label=REGISTRATION_TEXT,
         required=True,
         error_messages={"required": "请阅读并同意《个人信息处理规则》后再注册。"},
     )

@@ -11,10 +11,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Role, User
+from audit.services import audit_record
 from eligibility.services import eligibility_enqueue_enterprise
 from enterprises.models import Enterprise, Qualification
 from enterprises.sizing import classify_size
 from enterprises.validators import normalise_uscc, validate_uscc
+from privacy.services import consent_record_registration
 from regions.models import Region
 
 PROFILE_FIELDS = (
@@ -110,6 +112,14 @@ def enterprise_register(
     )
     user.set_password(password)
     user.save()
+    # The consent is kept with its time and the version of the text agreed to.
+    consent_record_registration(user=user, enterprise=enterprise)
+    audit_record(
+        actor=user,
+        action="user.register",
+        obj=user,
+        changes={"role": Role.ENTERPRISE_MEMBER, "enterprise": enterprise.pk},
+    )
     return user
 
 
@@ -119,6 +129,7 @@ def enterprise_verify(*, enterprise: Enterprise, verified_by: User) -> Enterpris
     enterprise.verified_at = timezone.now()
     enterprise.verified_by = verified_by
     enterprise.save(update_fields=["verified_at", "verified_by", "updated_at"])
+    audit_record(actor=verified_by, action="enterprise.verify", obj=enterprise)
     return enterprise
 
 

@@ -20,6 +20,7 @@ from accounts.models import Role, User
 from needs.models import Assignment, Deadline, DeadlineAlert, FinancingNeed, ServiceLevel
 from notifications.services import notification_send
 from regions.models import Region
+from workdays.calendar import SHANGHAI
 from workdays.selectors import work_calendar
 
 logger = logging.getLogger(__name__)
@@ -47,7 +48,9 @@ def deadlines_create(*, need: FinancingNeed, assignment: Assignment) -> list[Dea
     """Accept, first-contact and decision deadlines counted from the assignment."""
     level = service_level_for(need.enterprise.region)
     calendar = work_calendar()
-    start = timezone.localtime(assignment.created_at)
+    # Shanghai explicitly, not the active time zone: the year range below is read from the
+    # local day, and 00:30 on 1 January in Shanghai is still 31 December in UTC.
+    start = assignment.created_at.astimezone(SHANGHAI)
     rows = []
     for kind, days in (
         (Deadline.Kind.ACCEPT, level.accept_days),
@@ -55,7 +58,7 @@ def deadlines_create(*, need: FinancingNeed, assignment: Assignment) -> list[Dea
         (Deadline.Kind.DECISION, level.decision_days),
     ):
         due = calendar.add_working_days(start, days)
-        estimated = bool(calendar.uncovered_years(start.date(), due.date()))
+        estimated = bool(calendar.uncovered_years(start, due))
         rows.append(
             Deadline(
                 need=need,
@@ -120,7 +123,7 @@ def _claim(deadline: Deadline, level: str) -> bool:
 
 def _send(deadline: Deadline, level: str, recipients: list[User], title: str, body: str) -> None:
     url = reverse("needs:detail", args=[deadline.need_id])
-    stamp = timezone.localtime(deadline.due_at).strftime("%Y%m%d%H%M")
+    stamp = deadline.due_at.astimezone(SHANGHAI).strftime("%Y%m%d%H%M")
     for user in recipients:
         notification_send(
             user=user,
@@ -151,7 +154,7 @@ def deadline_alert(*, deadline_id: int, now: datetime | None = None, calendar=No
     if deadline is None or deadline.assignment.outcome != Assignment.Outcome.OPEN:
         return []
     need = deadline.need
-    due_local = timezone.localtime(deadline.due_at)
+    due_local = deadline.due_at.astimezone(SHANGHAI)
     due_text = due_local.strftime("%Y-%m-%d %H:%M")
     label = deadline.get_kind_display()
     firm = need.enterprise.name

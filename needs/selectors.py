@@ -8,14 +8,13 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.db.models import Prefetch, Q, QuerySet
-from django.utils import timezone
 
 from banks.models import LoanProduct
 from needs.deadlines import service_level_for
 from needs.models import Assignment, Deadline, FinancingNeed, NeedEvent
 from regions.codes import ZONE_RE
 from regions.selectors import within_region_q
-from workdays.calendar import WorkCalendar
+from workdays.calendar import WorkCalendar, shanghai_date
 from workdays.selectors import work_calendar
 
 if TYPE_CHECKING:
@@ -52,6 +51,29 @@ def need_detail_queryset(user: User) -> QuerySet[FinancingNeed]:
             "attachments",
         )
     )
+
+
+def released_history(user: User) -> QuerySet[Assignment]:
+    """The needs ``user``'s bank gave back (declined, or released at the firm's request).
+
+    Once a bank lets a need go, the case leaves its workbench (``FinancingNeed.objects.for_user``
+    answers 404: the firm's dealings with the next bank are not its business), but the bank keeps
+    a read-only record of its own turn — what was asked, when, and why it declined — for its
+    files and the district's monthly assessment. Scoped like the workbench: an officer its
+    bank's, a manager its branch's.
+    """
+    from accounts.models import Role
+
+    released = Assignment.objects.filter(
+        outcome__in=[Assignment.Outcome.DECLINED, Assignment.Outcome.RELEASED]
+    )
+    if not (user.is_authenticated and user.is_active and user.is_bank_user and user.branch_id):
+        return released.none()
+    if user.role == Role.BANK_MANAGER:
+        released = released.filter(branch_id=user.branch_id)
+    else:
+        released = released.filter(branch__bank__branches=user.branch_id)
+    return released.select_related("need__enterprise", "branch").order_by("-ended_at", "-pk")
 
 
 def district_code(code: str) -> str:
@@ -93,9 +115,7 @@ def decision_estimate(
     samples = [
         max(
             0,
-            calendar.working_days_between(
-                timezone.localtime(created).date(), timezone.localtime(decided_at).date()
-            ),
+            calendar.working_days_between(shanghai_date(created), shanghai_date(decided_at)),
         )
         for created, decided_at in decided
     ]

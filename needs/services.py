@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role, User
+from audit.services import audit_record
 from banks.models import Branch, LoanProduct
 from enterprises.models import Enterprise
 from needs.deadlines import deadlines_cancel, deadlines_create, deadlines_meet
@@ -47,6 +48,7 @@ from notifications.services import notification_send
 from portal.errors import TransitionNotAllowed
 from portal.uploads import CheckedUpload, check_upload
 from portal.validators import validate_phone
+from workdays.calendar import shanghai_date
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +88,12 @@ def _event(
     note: str = "",
     data: Mapping[str, Any] | None = None,
 ) -> NeedEvent:
+    audit_record(
+        actor=actor,
+        action=f"need.{action}",
+        obj=need,
+        changes={"status": [from_status, to_status], **(data or {})},
+    )
     return NeedEvent.objects.create(
         need=need,
         actor=actor,
@@ -172,7 +180,8 @@ def _schedule_routing(need: FinancingNeed) -> RoutingRequest:
 
         need_route.delay(routing.pk)
 
-    transaction.on_commit(enqueue)
+    # robust: the need is committed; with the broker down, routing_sweep re-drives the row.
+    transaction.on_commit(enqueue, robust=True)
     return routing
 
 
@@ -624,9 +633,9 @@ def financing_need_disburse(
         errors["amount_yuan"] = "放款金额必须大于 0。"
     elif need.approved_amount_yuan and amount_yuan > need.approved_amount_yuan:
         errors["amount_yuan"] = f"放款金额不能超过授信金额（{_wan(need.approved_amount_yuan)}）。"
-    if disbursed_on is None or disbursed_on > timezone.localdate():
+    if disbursed_on is None or disbursed_on > shanghai_date(timezone.now()):
         errors["disbursed_on"] = "放款日期不能晚于今天。"
-    elif need.decided_at and disbursed_on < timezone.localtime(need.decided_at).date():
+    elif need.decided_at and disbursed_on < shanghai_date(need.decided_at):
         errors["disbursed_on"] = "放款日期不能早于授信日期。"
     if errors:
         current = FinancingNeed.objects.filter(pk=need.pk).values_list("status", flat=True).first()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
+from django.conf import settings
 from django.db import DatabaseError, OperationalError
 
 from needs.deadlines import deadlines_sweep
@@ -33,7 +34,11 @@ def need_route(routing_id: int) -> int | None:
 @shared_task(name="needs.routing_sweep", soft_time_limit=100, time_limit=120)
 def routing_sweep() -> int:
     """Re-drive routings whose task never ran (lost message, dead worker)."""
-    ids = routing_pending_ids(older_than_seconds=120)
+    from portal.celery import queued_first_args
+
+    ids = routing_pending_ids(older_than_seconds=settings.SWEEP_AFTER_SECONDS)
+    queued = queued_first_args("needs.route") if ids else None
+    ids = [pk for pk in ids if pk not in (queued or ())]  # still queued: not lost
     for routing_id in ids:
         need_route.delay(routing_id)
     if ids:

@@ -22,10 +22,17 @@ from needs import services
 from needs.models import Assignment, Deadline, FinancingNeed, NeedAttachment
 from needs.permissions import role_may
 from needs.routing import excluded_bank_ids
-from needs.selectors import decision_estimate, matching_products, need_detail_queryset, need_list
+from needs.selectors import (
+    decision_estimate,
+    matching_products,
+    need_detail_queryset,
+    need_list,
+    released_history,
+)
 from needs.states import OPEN_STATES, Action, Status, allowed
 from portal.errors import TransitionNotAllowed
 from portal.uploads import attachment_response
+from privacy.selectors import need_contact_context
 from workdays.selectors import uncovered_years_ahead, work_calendar
 
 Call = Callable[[FinancingNeed, User, dict[str, Any], HttpRequest], Any]
@@ -240,6 +247,7 @@ def _detail_context(request: HttpRequest, need: FinancingNeed, bound=None) -> di
         else None
     )
     context["rating"] = rating
+    context.update(need_contact_context(user, need))  # masked unless the firm or consented officer
     return context
 
 
@@ -286,8 +294,17 @@ def need_list_view(request: HttpRequest) -> HttpResponse:
         "now": timezone.now(),
     }
     if user.is_district_staff or user.is_platform_admin:
-        context["uncovered_years"] = uncovered_years_ahead(timezone.localdate())
+        context["uncovered_years"] = uncovered_years_ahead(timezone.now())
     return render(request, "needs/list.html", context)
+
+
+@login_required
+def released_history_view(request: HttpRequest) -> HttpResponse:
+    """A bank's read-only record of the needs it declined or was asked to give up."""
+    if not request.user.is_bank_user:
+        raise Http404
+    page = Paginator(released_history(request.user), 20).get_page(request.GET.get("page"))
+    return render(request, "needs/released.html", {"page": page})
 
 
 @login_required

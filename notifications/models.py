@@ -40,6 +40,13 @@ class Notification(models.Model):
     read_at = models.DateTimeField("已读时间", null=True, blank=True)
     emailed_at = models.DateTimeField("邮件发送时间", null=True, blank=True)
     sms_sent_at = models.DateTimeField("短信发送时间", null=True, blank=True)
+    # Null while e-mail/SMS delivery is pending: the row is written in the transaction of its cause,
+    # its delivery task enqueued on commit, and ``notifications.delivery_sweep`` re-drives rows
+    # whose task never ran (a message lost with Redis, a worker killed mid-task).
+    delivered_at = models.DateTimeField("投递完成时间", null=True, blank=True)
+    # When the sweeper last re-drove the delivery: it waits as long again before the next try, so
+    # a backlog is not flooded with duplicates.
+    redriven_at = models.DateTimeField("重新投递时间", null=True, blank=True)
 
     objects = NotificationQuerySet.as_manager()
 
@@ -50,7 +57,10 @@ class Notification(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "dedupe_key"], name="uniq_notification_per_key")
         ]
-        indexes = [models.Index(fields=["user", "read_at"])]
+        indexes = [
+            models.Index(fields=["user", "read_at"]),
+            models.Index(fields=["delivered_at", "created_at"], name="notification_pending_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -12,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from notifications.models import Notification, NotificationPreference
 from notifications.services import notification_mark_read, notification_preference_update
+from portal.validators import mask_phone
 
 
 class PreferenceForm(forms.Form):
@@ -19,19 +21,32 @@ class PreferenceForm(forms.Form):
     sms_enabled = forms.BooleanField(label="通过短信通知我", required=False)
 
 
-@login_required
-def inbox(request: HttpRequest) -> HttpResponse:
+def _inbox(request: HttpRequest, form: PreferenceForm | None = None, status: int = 200):
     page = Paginator(Notification.objects.for_user(request.user), 20).get_page(
         request.GET.get("page")
     )
-    preference = NotificationPreference.objects.filter(user=request.user).first()
-    form = PreferenceForm(
-        initial={
-            "email_enabled": preference.email_enabled if preference else True,
-            "sms_enabled": preference.sms_enabled if preference else False,
-        }
+    if form is None:
+        preference = NotificationPreference.objects.filter(user=request.user).first()
+        form = PreferenceForm(
+            initial={
+                "email_enabled": preference.email_enabled if preference else True,
+                "sms_enabled": preference.sms_enabled if preference else False,
+            }
+        )
+    user = request.user
+    form.fields["email_enabled"].help_text = (
+        f"发送至 {user.email}" if user.email else "账号未登记电子邮箱，暂不发送邮件。"
     )
-    return render(request, "notifications/inbox.html", {"page": page, "form": form})
+    form.fields["sms_enabled"].help_text = (
+        f"发送至 {mask_phone(user.phone)}" if user.phone else "账号未登记手机号。"
+    )
+    return render(request, "notifications/inbox.html", {"page": page, "form": form}, status=status)
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    """Every role's inbox, with the delivery preferences beneath it."""
+    return _inbox(request)
 
 
 @login_required
@@ -47,6 +62,12 @@ def mark_read(request: HttpRequest) -> HttpResponse:
 def preferences(request: HttpRequest) -> HttpResponse:
     form = PreferenceForm(request.POST)
     if form.is_valid():
-        notification_preference_update(user=request.user, **form.cleaned_data)
-        messages.success(request, "通知偏好已保存。")
-    return redirect("notifications:inbox")
+        try:
+            notification_preference_update(user=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, "通知偏好已保存。")
+            return redirect("notifications:inbox")
+    return _inbox(request, form, status=400)

@@ -41,6 +41,12 @@ class PolicyFilter(django_filters.FilterSet):
     include_expired = django_filters.BooleanFilter(
         label="显示已过期政策", method="filter_noop", widget=forms.CheckboxInput
     )
+    open_now = django_filters.BooleanFilter(
+        label="仅看今日有效（正在申报）",
+        method="filter_noop",
+        widget=forms.CheckboxInput,
+        help_text="已开始且未截止的政策",
+    )
     sort = django_filters.ChoiceFilter(
         label="排序", choices=SORTS, method="filter_noop", empty_label="默认"
     )
@@ -58,7 +64,9 @@ class PolicyFilter(django_filters.FilterSet):
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
         data = self.form.cleaned_data
-        if not data.get("include_expired"):
+        if data.get("open_now"):
+            queryset = queryset.in_force_on(timezone.localdate())
+        elif not data.get("include_expired"):
             queryset = queryset.in_force_on(data.get("in_force_on") or timezone.localdate())
         query = (data.get("search") or "").strip()
         sort = data.get("sort") or ("relevance" if query else "newest")

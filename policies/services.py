@@ -87,6 +87,9 @@ def _apply(policy: Policy, data: Mapping[str, Any]) -> None:
 
 
 def _save(policy: Policy) -> None:
+    if policy.valid_from and policy.valid_to and policy.valid_to < policy.valid_from:
+        # Said per field, in Chinese, rather than as the table constraint's generic message.
+        raise ValidationError({"valid_to": "截止日期不能早于生效日期。"})
     try:
         policy.full_clean(exclude=["search_text", "search_title"])
     except ValidationError as exc:

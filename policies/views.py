@@ -6,6 +6,7 @@ from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from catalogue.cache import cached_public_page
 from catalogue.views_common import (
     catalogue_params,
     paginate,
@@ -16,6 +17,7 @@ from policies.models import Policy
 from policies.selectors import policy_rules, policy_search, public_policies
 
 
+@cached_public_page("policies")
 def policy_list(request: HttpRequest) -> HttpResponse:
     """Search and filter published policies; expired ones only on request, and marked."""
     params = catalogue_params(request)

@@ -19,8 +19,18 @@ NAV: list[tuple[str, str, set[str] | None]] = [
         {"enterprise_member", "bank_officer", "bank_manager", "district_staff"},
     ),
     ("政策申报", "applications:list", {"enterprise_member", "district_staff"}),
+    ("工作台", "dashboards:workbench", {"bank_officer", "bank_manager"}),
+    ("数据看板", "dashboards:district", {"district_staff", "platform_admin"}),
     ("企业信息", "enterprises:profile", {"enterprise_member"}),
     ("企业管理", "enterprises:staff_list", {"district_staff", "platform_admin"}),
+    ("个人信息", "privacy:my_data", {"enterprise_member"}),
+    ("复核申请", "privacy:staff_reviews", {"district_staff", "platform_admin"}),
+    ("审计记录", "audit:list", {"district_staff", "platform_admin"}),
+    (
+        "登录安全",
+        "accounts:otp_settings",
+        {"bank_officer", "bank_manager", "district_staff", "platform_admin"},
+    ),
     (
         "消息",
         "notifications:inbox",

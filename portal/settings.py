@@ -51,19 +51,31 @@ INSTALLED_APPS = [
     "needs",
     "catalogue",
     "eligibility",
+    "dashboards",
+    "axes",
+    "audit",
+    "privacy",
+    "idempotency",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A database or Redis outage answers 503 with a Chinese message, never 500.
+    "portal.middleware.BackendUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A write retried with the same Idempotency-Key replays its first answer (no second record).
+    "idempotency.middleware.IdempotencyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "portal.middleware.PrivatePagesMiddleware",
+    "dashboards.middleware.CatalogueViewMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -113,10 +125,17 @@ IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 REDIS_URL = env_optional("REDIS_URL")
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # Fail fast while Redis is down: the request answers 503 instead of hanging.
+            "OPTIONS": {"socket_connect_timeout": 3, "socket_timeout": 5},
+        }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Anonymous catalogue lists are cached this long (0 = off); every catalogue write invalidates them.
+CATALOGUE_CACHE_SECONDS = env_int("CATALOGUE_CACHE_SECONDS", 300)
 
 BROKER_DIR = VAR_DIR / "broker"
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"
@@ -131,15 +150,26 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 300)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 240)
 # The visibility timeout must exceed every time limit and countdown, or Redis redelivers a task
-# that is still running; it is set alike for the broker and the result backend.
-CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 3600)
+# that is still running; it is set alike for the broker and the result backend
+# (tests/reliability/test_celery_config.py checks every registered task against it).
+CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 2 * 3600)
+# Pending rows (routings, notification deliveries) older than this are re-driven by the sweepers
+# (beat runs them every SWEEP_INTERVAL_SECONDS, portal/celery.py).
+SWEEP_AFTER_SECONDS = env_int("SWEEP_AFTER_SECONDS", 120)
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "Asia/Shanghai"
 if REDIS_URL:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
-    CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
+    # Short socket timeouts: while Redis is down a request fails fast (503 or, after a commit, a
+    # row left pending for the sweeper) instead of hanging.
+    _redis_transport = {
+        "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+        "socket_connect_timeout": 3,
+        "socket_timeout": 10,
+    }
+    CELERY_BROKER_TRANSPORT_OPTIONS = dict(_redis_transport)
+    CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = dict(_redis_transport)
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR / "queue"),
@@ -155,6 +185,19 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "landing"
+# django-axes first: it refuses a locked-out username+IP before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+# Username and address together: a stranger cannot lock a firm out from another address.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+# Axes masks these in its log lines: a username may be a phone number.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "password", "otp"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -278,6 +321,13 @@ LOGGING = {
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - the contract's published demo password
 SESSION_EXPIRE_AT_BROWSER_CLOSE = False
 PASSWORD_RESET_TIMEOUT = int(timedelta(days=1).total_seconds())
+
+# --- Personal information (PIPL): retention, run nightly by privacy.retention_sweep -------------
+# Closed needs keep their contact details and files this long, then are anonymised.
+PRIVACY_NEED_RETENTION_DAYS = env_int("PRIVACY_NEED_RETENTION_DAYS", 3 * 365)
+# A firm's deletion request not handled by staff within this many days is carried out anyway.
+PRIVACY_DELETION_GRACE_DAYS = env_int("PRIVACY_DELETION_GRACE_DAYS", 15)
+PRIVACY_ACCESS_LOG_RETENTION_DAYS = env_int("PRIVACY_ACCESS_LOG_RETENTION_DAYS", 3 * 365)
 
 # The embedded default keeps its database, broker queue and uploads under var/.
 for _folder in (

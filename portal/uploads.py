@@ -2,15 +2,20 @@
 
 A file is accepted only when its extension is on the allow-list, its first bytes match that
 extension's format (so a renamed script is refused), and it is no larger than
-``settings.UPLOAD_MAX_BYTES``. It is stored through Django's default storage under a generated
-name; the uploader's file name is kept as display text only. Serve stored files with
-:func:`attachment_response`: as an attachment, with nosniff.
+``settings.UPLOAD_MAX_BYTES``. Office files (zip containers) are also opened and inflated under a
+cap, so a zip bomb (a small file that expands to gigabytes, or a huge ratio) is refused before
+anything reads it. It is stored through Django's default storage under a generated name; the
+uploader's file name is kept as display text only, stripped of folders and control characters.
+Stored files live under ``MEDIA_ROOT``, which no URL serves: serve them with
+:func:`attachment_response` (an attachment, nosniff, sandboxed) from a view that checks scope.
 """
 
 from __future__ import annotations
 
+import unicodedata
 import uuid
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import PurePath
 
@@ -41,6 +46,12 @@ ALLOWED: dict[str, tuple[str, tuple[bytes, ...]]] = {
 OOXML_MARKERS = {".docx": "word/", ".xlsx": "xl/"}
 ALLOWED_LABEL = "PDF、PNG、JPG、Word（doc/docx）、Excel（xls/xlsx）"
 
+#: Limits on what an Office zip may expand to; settings may lower or raise them.
+ZIP_MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024
+ZIP_MAX_RATIO = 100
+ZIP_MAX_ENTRIES = 2000
+_CHUNK = 64 * 1024
+
 
 @dataclass(frozen=True)
 class CheckedUpload:
@@ -54,8 +65,40 @@ class CheckedUpload:
 
 
 def _display_name(name: str) -> str:
-    base = PurePath(name.replace("\\", "/")).name.strip() or "附件"
+    """The uploader's name without folders (``../``, ``C:\\``) or control and bidi characters
+    (a right-to-left override can make ``gpj.exe`` read as ``exe.jpg``)."""
+    cleaned = "".join(ch for ch in name if unicodedata.category(ch) not in ("Cc", "Cf", "Cs"))
+    base = PurePath(cleaned.replace("\\", "/")).name.strip().lstrip(".") or "附件"
     return base[:200]
+
+
+def _zip_limit(name: str, default: int) -> int:
+    return int(getattr(settings, name, default))
+
+
+def _check_zip_expansion(archive: zipfile.ZipFile, compressed_size: int) -> None:
+    """Refuse an archive that expands too far: by its declared sizes first (cheap), then by
+    inflating every member under the same cap, since a crafted header can understate a size."""
+    bomb = ValidationError(
+        "文件解压后体积异常（疑似压缩炸弹），请上传正常的 Office 文档。", code="archive"
+    )
+    max_bytes = _zip_limit("UPLOAD_ZIP_MAX_UNCOMPRESSED_BYTES", ZIP_MAX_UNCOMPRESSED_BYTES)
+    max_ratio = _zip_limit("UPLOAD_ZIP_MAX_RATIO", ZIP_MAX_RATIO)
+    infos = archive.infolist()
+    if len(infos) > _zip_limit("UPLOAD_ZIP_MAX_ENTRIES", ZIP_MAX_ENTRIES):
+        raise bomb
+    cap = min(max_bytes, max(compressed_size, 1) * max_ratio)
+    if sum(info.file_size for info in infos) > cap:
+        raise bomb
+    total = 0
+    for info in infos:
+        if info.is_dir():
+            continue
+        with archive.open(info) as member:
+            while chunk := member.read(_CHUNK):
+                total += len(chunk)
+                if total > cap:
+                    raise bomb
 
 
 def check_upload(upload: UploadedFile, *, folder: str = "uploads") -> CheckedUpload:
@@ -80,7 +123,8 @@ def check_upload(upload: UploadedFile, *, folder: str = "uploads") -> CheckedUpl
         try:
             with zipfile.ZipFile(upload) as archive:
                 names = archive.namelist()
-        except zipfile.BadZipFile as exc:
+                _check_zip_expansion(archive, size)
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, RuntimeError, zlib.error) as exc:  # fmt: skip
             raise ValidationError("文件已损坏或不是 Office 文档。", code="content") from exc
         finally:
             upload.seek(0)

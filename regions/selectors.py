@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.db.models import Q
+
 from regions.codes import region_contains
 from regions.models import Region
 
@@ -21,8 +23,6 @@ def within_region_q(code: str, field: str = "region__code"):
 
     GB/T 2260 codes nest by prefix, so this is a prefix match an index can serve.
     """
-    from django.db.models import Q
-
     from regions.codes import level_of
 
     level = level_of(code)
@@ -33,3 +33,122 @@ def within_region_q(code: str, field: str = "region__code"):
     if level == "district":
         return Q(**{field: code}) | Q(**{f"{field}__startswith": f"{code}-"})
     return Q(**{field: code})
+
+
+# --- What district staff set up: chains, lead banks, butler and advisory teams ----------------
+# Staff of a region manage the rows of their region and of every region inside it; a platform
+# admin manages all; anybody else nothing (their pages answer 404). Imports are local because
+# banks.models imports this module.
+
+
+def managed_regions(user):
+    """The regions ``user`` may set chains and teams up in."""
+    if not user.is_authenticated or not user.is_active:
+        return Region.objects.none()
+    if user.is_platform_admin:
+        return Region.objects.all()
+    if user.is_district_staff and user.region_id:
+        return Region.objects.filter(within_region_q(user.region.code, "code"))
+    return Region.objects.none()
+
+
+def _scoped(queryset, user, field: str):
+    if not user.is_authenticated or not user.is_active:
+        return queryset.none()
+    if user.is_platform_admin:
+        return queryset
+    if user.is_district_staff and user.region_id:
+        return queryset.filter(within_region_q(user.region.code, field))
+    return queryset.none()
+
+
+def may_set_up(user) -> bool:
+    """True for the people who manage chains and teams somewhere."""
+    return (
+        user.is_authenticated
+        and user.is_active
+        and (user.is_platform_admin or (user.is_district_staff and bool(user.region_id)))
+    )
+
+
+def chains_for_user(user):
+    """Industry chains ``user`` manages, with their lead banks and firm counts (fixed queries)."""
+    from django.db.models import Count, Prefetch
+
+    from banks.models import LeadBank
+    from regions.models import IndustryChain
+
+    return (
+        _scoped(IndustryChain.objects.all(), user, "region__code")
+        .select_related("region")
+        .annotate(firm_count=Count("enterprises", distinct=True))
+        .prefetch_related(
+            Prefetch(
+                "lead_banks",
+                queryset=LeadBank.objects.select_related("branch__bank").order_by(
+                    "branch__bank__name", "branch__name"
+                ),
+            )
+        )
+    )
+
+
+def lead_banks_for_user(user):
+    from banks.models import LeadBank
+
+    return _scoped(LeadBank.objects.all(), user, "chain__region__code").select_related(
+        "chain__region", "branch__bank"
+    )
+
+
+def butler_teams_for_user(user):
+    """金融管家 teams ``user`` manages, with members and paired firms (fixed queries)."""
+    from banks.models import ButlerTeam
+
+    return (
+        _scoped(ButlerTeam.objects.all(), user, "region__code")
+        .select_related("region", "branch__bank")
+        .prefetch_related("members", "enterprises")
+        .order_by("region__code", "name")
+    )
+
+
+def advisory_teams_for_user(user):
+    """金融辅导队 ``user`` manages, with members and firms served (fixed queries)."""
+    from banks.models import AdvisoryTeam
+
+    return (
+        _scoped(AdvisoryTeam.objects.all(), user, "region__code")
+        .select_related("region")
+        .prefetch_related("members", "enterprises")
+        .order_by("region__code", "name")
+    )
+
+
+def branches_serving(region: Region):
+    """Branches that serve ``region``: located in it or above it, or serving it or above it."""
+    from banks.models import Branch
+
+    codes = region.ancestor_codes()
+    ids = Branch.objects.filter(
+        Q(region__code__in=codes) | Q(regions_served__code__in=codes)
+    ).values("pk")
+    return Branch.objects.filter(pk__in=ids).select_related("bank")
+
+
+def branches_serving_any(regions):
+    """Branches serving at least one of ``regions`` (a form's choices before a region is picked)."""
+    from banks.models import Branch
+
+    codes = {code for region in regions for code in region.ancestor_codes()}
+    ids = Branch.objects.filter(
+        Q(region__code__in=codes) | Q(regions_served__code__in=codes)
+    ).values("pk")
+    return Branch.objects.filter(pk__in=ids).select_related("bank").order_by("bank__name", "name")
+
+
+def enterprises_within(region: Region):
+    """Firms registered in ``region`` or a region inside it."""
+    from enterprises.models import Enterprise
+
+    return Enterprise.objects.filter(within_region_q(region.code))

@@ -45,6 +45,7 @@ __all__ = [
     "default_calendar",
     "end_of_day",
     "package_years",
+    "shanghai_date",
 ]
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -106,6 +107,22 @@ def _to_shanghai(moment: datetime, name: str) -> datetime:
     return moment.astimezone(SHANGHAI)
 
 
+def shanghai_date(value: date | datetime) -> date:
+    """The Asia/Shanghai calendar day of ``value``.
+
+    A ``date`` is returned as is. An aware ``datetime`` is converted to Asia/Shanghai first, so
+    2026-12-31 16:30 UTC is 2027-01-01 (taking its ``.date()`` would say 2026-12-31). A naive
+    ``datetime`` is read as Shanghai wall-clock time and reduced to its date field.
+    """
+    if isinstance(value, datetime):
+        if value.tzinfo is not None and value.utcoffset() is not None:
+            value = value.astimezone(SHANGHAI)
+        return value.date()
+    if isinstance(value, date):
+        return value
+    raise TypeError(f"expected a date or datetime, not {type(value).__name__}")
+
+
 def _start_of_day(d: date) -> datetime:
     return datetime.combine(d, time.min, tzinfo=SHANGHAI)
 
@@ -133,9 +150,7 @@ class WorkCalendar:
         """Build a calendar; ``overrides`` and ``covered_years`` are copied (later edits ignored)."""
         normalised: dict[date, bool] = {}
         for day, working in (overrides or {}).items():
-            if isinstance(day, datetime):  # a datetime is a date subclass; keep only the day
-                day = day.date()
-            normalised[day] = bool(working)
+            normalised[shanghai_date(day)] = bool(working)
         self._overrides: Mapping[date, bool] = normalised
         self._covered_years: frozenset[int] = frozenset(int(y) for y in (covered_years or ()))
         self._years: dict[int, _YearTable] = {}
@@ -182,9 +197,8 @@ class WorkCalendar:
     # ------------------------------------------------------------------ public API
 
     def is_working_day(self, d: date) -> bool:
-        """Return True if ``d`` is a working day (a datetime is reduced to its own date field)."""
-        if isinstance(d, datetime):
-            d = d.date()
+        """Return True if ``d`` is a working day (a datetime counts by its Shanghai day)."""
+        d = shanghai_date(d)
         return bool(self._table(d.year).flags[d.timetuple().tm_yday - 1])
 
     def is_year_covered(self, year: int) -> bool:
@@ -196,15 +210,16 @@ class WorkCalendar:
         return year in package_years() or year in self._covered_years
 
     def uncovered_years(self, start: date, end: date) -> list[int]:
-        """Return the sorted years touched by ``start..end`` (inclusive, either order) not covered."""
-        low, high = sorted((start.year, end.year))
+        """Return the sorted years touched by ``start..end`` (inclusive, either order) not covered.
+
+        Datetimes count by their Shanghai day (see :func:`shanghai_date`).
+        """
+        low, high = sorted((shanghai_date(start).year, shanghai_date(end).year))
         return [y for y in range(low, high + 1) if not self.is_year_covered(y)]
 
     def next_working_day(self, d: date) -> date:
-        """Return the first working day strictly after ``d``."""
-        if isinstance(d, datetime):
-            d = d.date()
-        d += _ONE_DAY
+        """Return the first working day strictly after ``d`` (a datetime: its Shanghai day)."""
+        d = shanghai_date(d) + _ONE_DAY
         while not self.is_working_day(d):
             d += _ONE_DAY
         return d
@@ -241,13 +256,10 @@ class WorkCalendar:
         This is the inverse of :meth:`add_working_days`: for ``n >= 1``,
         ``working_days_between(s.date(), add_working_days(s, n).date()) == n``.
         If ``end < start`` the result is negative (``-working_days_between(end, start)``), which
-        reads naturally as "working days overdue". Datetimes are reduced to their date field;
-        convert aware datetimes to Asia/Shanghai first.
+        reads naturally as "working days overdue". Datetimes count by their Shanghai day
+        (see :func:`shanghai_date`).
         """
-        if isinstance(start, datetime):
-            start = start.date()
-        if isinstance(end, datetime):
-            end = end.date()
+        start, end = shanghai_date(start), shanghai_date(end)
         if end < start:
             return -self.working_days_between(end, start)
         return self._count_inclusive(start + _ONE_DAY, end)

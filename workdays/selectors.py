@@ -2,25 +2,47 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
-from workdays.calendar import WorkCalendar
+from django.db.models import QuerySet
+
+from workdays.calendar import WorkCalendar, package_years, shanghai_date
 from workdays.models import ScheduleYear, WorkdayOverride
 
 
 def work_calendar() -> WorkCalendar:
     """The calendar deadlines are counted in (two queries: the overrides and the entered years).
 
-    chinesecalendar supplies the State Council schedule for the years it ships; staff overrides
-    win over it; a year neither covers counts Monday to Friday, and the staff dashboard warns
-    about it (:func:`uncovered_years_ahead`).
+    Only the staff table is passed as overrides: chinesecalendar's schedule is read inside
+    :class:`WorkCalendar`, and staff rows win over it. A year neither covers counts Monday to
+    Friday, and the staff dashboard warns about it (:func:`uncovered_years_ahead`).
     """
     overrides = dict(WorkdayOverride.objects.values_list("date", "is_working_day"))
     covered = ScheduleYear.objects.values_list("year", flat=True)
     return WorkCalendar(overrides, covered)
 
 
-def uncovered_years_ahead(today: date, calendar: WorkCalendar | None = None) -> list[int]:
-    """This year and next where no holiday schedule is known (deadlines there count Mon–Fri)."""
+def uncovered_years_ahead(
+    moment: date | datetime, calendar: WorkCalendar | None = None
+) -> list[int]:
+    """This year and next where no holiday schedule is known (deadlines there count Mon–Fri).
+
+    ``moment`` is a day or an aware datetime; "this year" is that of its Shanghai day, so at
+    2027-01-01 00:30 Shanghai (2026-12-31 16:30 UTC) the years are 2027 and 2028.
+    """
     calendar = calendar or work_calendar()
-    return [year for year in (today.year, today.year + 1) if not calendar.is_year_covered(year)]
+    year = shanghai_date(moment).year
+    return [y for y in (year, year + 1) if not calendar.is_year_covered(y)]
+
+
+def overrides_of_year(year: int) -> QuerySet[WorkdayOverride]:
+    """A year's staff overrides, in date order, with who entered them (one query)."""
+    return WorkdayOverride.objects.filter(date__year=year).select_related("updated_by")
+
+
+def year_status(year: int) -> dict:
+    """Where a year's schedule comes from: ``package``, ``staff`` or ``missing``."""
+    if year in package_years():
+        return {"year": year, "source": "package", "entry": None}
+    entry = ScheduleYear.objects.filter(year=year).select_related("entered_by").first()
+    return {"year": year, "source": "staff" if entry else "missing", "entry": entry}

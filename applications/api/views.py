@@ -10,7 +10,6 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -22,7 +21,7 @@ from rest_framework.response import Response
 from accounts.models import User
 from applications import services
 from applications.api import serializers as s
-from applications.models import ApplicationEvent, PolicyApplication
+from applications.models import PolicyApplication
 from applications.selectors import application_detail_queryset, application_list
 from applications.services import OTHER_MATERIAL
 from policies.models import Policy
@@ -70,9 +69,7 @@ class ApplicationViewSet(
         user = self.request.user
         if self.action == "list":
             return application_list(user).order_by("-created_at", "-id")
-        return application_detail_queryset(user).prefetch_related(
-            Prefetch("events", queryset=ApplicationEvent.objects.select_related("actor"))
-        )
+        return application_detail_queryset(user)
 
     def get_serializer_class(self):
         if self.action == "create":

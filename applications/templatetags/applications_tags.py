@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from django import template
+from django.utils import timezone
 
-from applications.selectors import application_counts
+from applications.selectors import application_counts, policy_closed_reason
 from applications.states import action_label, status_label
 
 register = template.Library()
@@ -30,7 +31,7 @@ def policy_application_panel(context, policy) -> dict:
     panel = {"counts": application_counts(policy), "can_apply": False, "can_mark": False}
     if user is not None and user.is_authenticated:
         if user.is_enterprise_member and user.enterprise_id:
-            panel["can_apply"] = policy.is_published and policy.is_in_force()
+            panel["can_apply"] = not policy_closed_reason(policy, timezone.localdate())
             panel["open_application"] = (
                 PolicyApplication.objects.filter(enterprise_id=user.enterprise_id, policy=policy)
                 .open()

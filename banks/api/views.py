@@ -9,6 +9,7 @@ from rest_framework import permissions, viewsets
 from banks.api.serializers import LoanProductSerializer
 from banks.filters import ProductFilter
 from banks.selectors import public_products
+from catalogue.cache import CachedPublicListMixin
 
 LIST_PARAMETERS = [
     OpenApiParameter("search", OpenApiTypes.STR, description="中文关键词"),
@@ -20,10 +21,11 @@ LIST_PARAMETERS = [
 
 
 @extend_schema_view(list=extend_schema(parameters=LIST_PARAMETERS))
-class LoanProductViewSet(viewsets.ReadOnlyModelViewSet):
+class LoanProductViewSet(CachedPublicListMixin, viewsets.ReadOnlyModelViewSet):
     """Published loan products; search, filters and paging as the contract describes."""
 
     serializer_class = LoanProductSerializer
+    cache_kind = "api-products"
     filterset_class = ProductFilter
     permission_classes = [permissions.AllowAny]
     # Digits only, so that other routes under products/ (e.g. products/match/) stay free.

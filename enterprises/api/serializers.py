@@ -13,6 +13,10 @@ from regions.models import Region
 class EnterpriseSerializer(serializers.ModelSerializer):
     region_code = serializers.CharField(source="region.code", read_only=True)
     size_class_label = serializers.CharField(source="get_size_class_display", read_only=True)
+    # Blank until the size is known: the schema's enum must admit "".
+    size_class = serializers.ChoiceField(
+        choices=Enterprise._meta.get_field("size_class").choices, allow_blank=True, read_only=True
+    )
 
     class Meta:
         model = Enterprise

@@ -18,6 +18,7 @@ from needs.models import (
 )
 from needs.states import action_label, status_label
 from portal.validators import validate_phone
+from privacy.selectors import need_contact_api
 
 
 class NeedSubmitSerializer(serializers.Serializer):
@@ -133,6 +134,10 @@ class NeedSerializer(serializers.ModelSerializer):
             "events",
         ]
         read_only_fields = fields
+
+    def to_representation(self, need: FinancingNeed) -> dict:
+        # Contact details masked unless the reader is the firm or the consented assigned officer.
+        return need_contact_api(self.context, need, super().to_representation(need))
 
     def get_enterprise(self, need: FinancingNeed) -> dict:
         return {"id": need.enterprise_id, "name": need.enterprise.name}

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db.models import Prefetch
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -35,6 +35,24 @@ def _branch(pk: int) -> Branch:
     if branch is None:
         raise serializers.ValidationError({"branch": "网点不存在。"})
     return branch
+
+
+class NeedStatusSerializer(serializers.Serializer):
+    """What a step answers when it moved the need out of the actor's scope (e.g. a decline):
+    its id and status only, with ``in_scope`` false (which also tells the two answers apart)."""
+
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    in_scope = serializers.BooleanField()
+
+
+#: A step answers the need as the actor now sees it, or only its id and status once the actor
+#: can no longer see it.
+STEP_RESPONSE = PolymorphicProxySerializer(
+    component_name="NeedStepResult",
+    serializers=[s.NeedDetailSerializer, NeedStatusSerializer],
+    resource_type_field_name=None,
+)
 
 
 class NeedViewSet(
@@ -96,10 +114,11 @@ class NeedViewSet(
         call(need, request.user, data)
         fresh = need_detail_queryset(request.user).filter(pk=need.pk).first()
         if fresh is None:  # the step moved the need out of the user's scope (e.g. a decline)
-            return Response({"id": need.pk, "status": FinancingNeed.objects.get(pk=need.pk).status})
+            current = FinancingNeed.objects.get(pk=need.pk).status
+            return Response({"id": need.pk, "status": current, "in_scope": False})
         return Response(s.NeedDetailSerializer(fresh).data)
 
-    @extend_schema(request=s.NoteSerializer, responses=s.NeedDetailSerializer)
+    @extend_schema(request=s.NoteSerializer, responses=STEP_RESPONSE)
     @action(detail=True, methods=["post"])
     def accept(self, request: Request, pk: str | None = None) -> Response:
         return self._run(
@@ -110,7 +129,7 @@ class NeedViewSet(
             ),
         )
 
-    @extend_schema(request=s.ContactSerializer, responses=s.NeedDetailSerializer)
+    @extend_schema(request=s.ContactSerializer, responses=STEP_RESPONSE)
     @action(detail=True, methods=["post"])
     def contact(self, request: Request, pk: str | None = None) -> Response:
         return self._run(
@@ -121,7 +140,7 @@ class NeedViewSet(
             ),
         )
 
-    @extend_schema(request=s.RequestMaterialsSerializer, responses=s.NeedDetailSerializer)
+    @extend_schema(request=s.RequestMaterialsSerializer, responses=STEP_RESPONSE)
     @action(detail=True, methods=["post"], url_path="request-materials")
     def request_materials(self, request: Request, pk: str | None = None) -> Response:
         return self._run(
@@ -132,7 +151,7 @@ class NeedViewSet(
             ),
         )
 
-    @extend_schema(request=s.ProposeSerializer, responses=s.NeedDetailSerializer)
+    @extend_schema(request=s.ProposeSerializer, responses=STEP_RESPONSE)
     @action(detail=True, methods=["post"])
     def propose(self, request: Request, pk: str | None = None) -> Response:
         return self._run(
@@ -149,7 +168,7 @@ class NeedViewSet(
             ),
         )
 
-    @extend_schema(request=s.AmountSerializer, responses=s.NeedDetailSerializer)
+    @extend_schema(request=s.AmountSerializer, responses=STEP_RESPONSE)
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: str | None = None) -> Response:
         return self._run(
@@ -160,7 +179,7 @@ class NeedViewSet(
             ),
         )
 
-    @extend_schema(request=s.DisburseSerializer, responses=s.NeedDetailSerializer)
+    @extend_schema(request=s.DisburseSerializer, responses=STEP_RESPONSE)
     @action(detail=True, methods=["post"])
     def disburse(self, request: Request, pk: str | None = None) -> Response:
         return self._run(
@@ -175,7 +194,7 @@ class NeedViewSet(
             ),
         )
 
-    @extend_schema(request=s.DeclineSerializer, responses=s.NeedDetailSerializer)
+    @extend_schema(request=s.DeclineSerializer, responses=STEP_RESPONSE)
     @action(detail=True, methods=["post"])
     def decline(self, request: Request, pk: str | None = None) -> Response:
         return self._run(
@@ -186,7 +205,7 @@ class NeedViewSet(
             ),
         )
 
-    @extend_schema(request=s.TransferSerializer, responses=s.NeedDetailSerializer)
+    @extend_schema(request=s.TransferSerializer, responses=STEP_RESPONSE)
     @action(detail=True, methods=["post"])
     def transfer(self, request: Request, pk: str | None = None) -> Response:
         def call(need, user, d):
@@ -200,7 +219,7 @@ class NeedViewSet(
 
         return self._run(request, s.TransferSerializer, call)
 
-    @extend_schema(request=s.AssignOfficerSerializer, responses=s.NeedDetailSerializer)
+    @extend_schema(request=s.AssignOfficerSerializer, responses=STEP_RESPONSE)
     @action(detail=True, methods=["post"], url_path="assign-officer")
     def assign_officer(self, request: Request, pk: str | None = None) -> Response:
         return self._run(
@@ -211,7 +230,7 @@ class NeedViewSet(
             ),
         )
 
-    @extend_schema(request=s.StaffAssignSerializer, responses=s.NeedDetailSerializer)
+    @extend_schema(request=s.StaffAssignSerializer, responses=STEP_RESPONSE)
     @action(detail=True, methods=["post"], url_path="staff-assign")
     def staff_assign(self, request: Request, pk: str | None = None) -> Response:
         return self._run(
@@ -222,7 +241,7 @@ class NeedViewSet(
             ),
         )
 
-    @extend_schema(request=s.NoteSerializer, responses=s.NeedDetailSerializer)
+    @extend_schema(request=s.NoteSerializer, responses=STEP_RESPONSE)
     @action(detail=True, methods=["post"])
     def withdraw(self, request: Request, pk: str | None = None) -> Response:
         return self._run(
@@ -233,7 +252,7 @@ class NeedViewSet(
             ),
         )
 
-    @extend_schema(request=s.NoteSerializer, responses=s.NeedDetailSerializer)
+    @extend_schema(request=s.NoteSerializer, responses=STEP_RESPONSE)
     @action(detail=True, methods=["post"], url_path="another-bank")
     def another_bank(self, request: Request, pk: str | None = None) -> Response:
         return self._run(
@@ -244,7 +263,7 @@ class NeedViewSet(
             ),
         )
 
-    @extend_schema(request=s.RateSerializer, responses=s.NeedDetailSerializer)
+    @extend_schema(request=s.RateSerializer, responses=STEP_RESPONSE)
     @action(detail=True, methods=["post"])
     def rate(self, request: Request, pk: str | None = None) -> Response:
         return self._run(
@@ -255,7 +274,7 @@ class NeedViewSet(
             ),
         )
 
-    @extend_schema(request=s.CommentSerializer, responses=s.NeedDetailSerializer)
+    @extend_schema(request=s.CommentSerializer, responses=STEP_RESPONSE)
     @action(detail=True, methods=["post"])
     def comment(self, request: Request, pk: str | None = None) -> Response:
         return self._run(
@@ -266,7 +285,7 @@ class NeedViewSet(
             ),
         )
 
-    @extend_schema(request=s.UploadSerializer, responses=s.NeedDetailSerializer)
+    @extend_schema(request=s.UploadSerializer, responses=STEP_RESPONSE)
     @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
     def materials(self, request: Request, pk: str | None = None) -> Response:
         return self._run(

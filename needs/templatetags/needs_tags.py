@@ -32,9 +32,13 @@ def step_label(value: str) -> str:
     return "提交需求" if value == "submit" else action_label(value)
 
 
-@register.inclusion_tag("needs/_calendar_warning.html")
-def calendar_warning() -> dict:
-    """The staff dashboard's warning for years without a holiday schedule."""
+@register.inclusion_tag("needs/_calendar_warning.html", takes_context=True)
+def calendar_warning(context) -> dict:
+    """The staff dashboard's warning for years without a holiday schedule (this year and next,
+    counted from today in Shanghai whatever time zone is active)."""
     from workdays.selectors import uncovered_years_ahead
 
-    return {"uncovered_years": uncovered_years_ahead(timezone.localdate())}
+    return {
+        "uncovered_years": uncovered_years_ahead(timezone.now()),
+        "user": context.get("user"),
+    }

@@ -6,6 +6,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import permissions, viewsets
 
+from catalogue.cache import CachedPublicListMixin
 from policies.api.serializers import PolicySerializer
 from policies.filters import PolicyFilter
 from policies.selectors import public_policies
@@ -21,10 +22,11 @@ LIST_PARAMETERS = [
 
 
 @extend_schema_view(list=extend_schema(parameters=LIST_PARAMETERS))
-class PolicyViewSet(viewsets.ReadOnlyModelViewSet):
+class PolicyViewSet(CachedPublicListMixin, viewsets.ReadOnlyModelViewSet):
     """Published policies; search, filters and paging as the contract describes."""
 
     serializer_class = PolicySerializer
+    cache_kind = "api-policies"
     filterset_class = PolicyFilter
     permission_classes = [permissions.AllowAny]
     lookup_value_regex = r"\d+"

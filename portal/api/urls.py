@@ -2,8 +2,10 @@
 
 from rest_framework.routers import DefaultRouter
 
+from accounts.api.urls import urlpatterns as accounts_urlpatterns
 from applications.api.views import ApplicationViewSet
 from banks.api.views import LoanProductViewSet
+from dashboards.api.urls import urlpatterns as stats_urlpatterns
 from eligibility.api.urls import urlpatterns as eligibility_urlpatterns
 from enterprises.api.views import EnterpriseViewSet
 from needs.api.views import NeedViewSet
@@ -17,4 +19,9 @@ router.register("policies", PolicyViewSet, basename="policy")
 router.register("products", LoanProductViewSet, basename="product")
 
 # Explicit paths first, so that products/match/ is not taken for a product's detail route.
-api_urlpatterns = [*eligibility_urlpatterns, *router.urls]
+api_urlpatterns = [
+    *accounts_urlpatterns,
+    *eligibility_urlpatterns,
+    *stats_urlpatterns,
+    *router.urls,
+]

@@ -55,7 +55,3 @@ def good_files():
         return [(MATERIALS[0], upload("营业执照.pdf")), (MATERIALS[1], upload("报表.pdf"))]
 
     return _files
-
-
-def stored_files(root) -> list:
-    return [p for p in root.rglob("*") if p.is_file()]

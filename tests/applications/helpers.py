@@ -80,3 +80,8 @@ def make_policy(
         policy=policy, valid_from=date(2020, 1, 1), data=rule or percent_rule()
     )
     return policy
+
+
+def stored_files(root) -> list:
+    """Every file under the media root: what uploads actually wrote."""
+    return [p for p in root.rglob("*") if p.is_file()]

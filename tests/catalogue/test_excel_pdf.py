@@ -19,7 +19,7 @@ from catalogue.excel import (
 )
 from catalogue.loader import catalogue_load
 from policies.models import Policy
-from tests.factories import LoanProductFactory
+from tests.factories import BankFactory, LoanProductFactory
 
 SAMPLE_DIR = Path(__file__).resolve().parent / "data"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -211,3 +211,43 @@ def test_compendium_pdf_groups_products_with_a_table_of_contents(client, regions
         response.content.count(b"/Type /Page\n") + response.content.count(b"/Type /Page ") >= 3
         or len(response.content) > 3000
     )
+
+
+@pytest.mark.django_db
+def test_compendium_table_of_contents_lists_classes_then_banks(regions, monkeypatch):
+    from reportlab.platypus.tableofcontents import TableOfContents
+
+    from catalogue.compendium import compendium_build
+
+    entries: list[tuple[int, str, int]] = []
+    original = TableOfContents.addEntry
+
+    def record(self, level, text, page_number, key=None):
+        entries.append((level, text, page_number))
+        return original(self, level, text, page_number, key)
+
+    monkeypatch.setattr(TableOfContents, "addEntry", record)
+    icbc = BankFactory(name="中国工商银行")
+    taian = BankFactory(name="泰安银行")
+    LoanProductFactory(
+        name="乙贷", bank=taian, product_class="担保类", regions_served=[regions["daiyue"]]
+    )
+    LoanProductFactory(
+        name="甲贷", bank=taian, product_class="信用类", regions_served=[regions["city"]]
+    )
+    LoanProductFactory(
+        name="丙贷", bank=icbc, product_class="信用类", regions_served=[regions["city"]]
+    )
+    pdf = compendium_build(region=regions["daiyue"])
+    assert pdf.startswith(b"%PDF") and b"STSong-Light" in pdf
+    # multiBuild runs the story until the page numbers settle: the last pass is what is printed.
+    final = entries[-5:]
+    assert [(level, text) for level, text, _ in final] == [
+        (0, "信用类"),
+        (1, "中国工商银行"),
+        (1, "泰安银行"),
+        (0, "担保类"),
+        (1, "泰安银行"),
+    ]
+    # The cover and the table of contents come first, so the sections start on page 3 or later.
+    assert all(page >= 3 for _, _, page in final)

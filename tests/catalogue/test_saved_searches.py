@@ -51,3 +51,33 @@ def test_publishing_a_matching_policy_notifies_once_and_unsubscribe_stops_it(
     policy_update(policy=draft, data={"summary": "再次修改贴息"})
     assert notes.all().count() == 2
     assert client.get("/catalogue/saved/unsubscribe/forged/").status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_product_search_alerts_on_new_and_changed_products_with_an_unsubscribe_link(
+    client, personas, regions
+):
+    from banks.services import product_publish, product_update
+    from catalogue.services import saved_search_create
+    from tests.factories import LoanProductFactory
+
+    member = personas["member"]
+    saved = saved_search_create(
+        user=member, kind="product", params={"search": "知识产权", "amount_wan": "300"}, name="知产"
+    )
+    big = LoanProductFactory(name="知识产权质押贷", max_amount_yuan=10_000_000, publish=False)
+    small = LoanProductFactory(name="小额知识产权贷", max_amount_yuan=1_000_000, publish=False)
+    other = LoanProductFactory(name="信用快贷", max_amount_yuan=10_000_000, publish=False)
+    for product in (big, small, other):
+        product_publish(product=product)  # the task runs after each commit
+    notes = Notification.objects.filter(user=member).order_by("pk")
+    assert [n.title for n in notes] == [f"有新的或更新的信贷产品符合您保存的搜索“知产”：{big}"]
+    unsubscribe = f"/catalogue/saved/unsubscribe/{saved_search_unsubscribe_token(saved)}/"
+    assert unsubscribe in notes[0].body and f"/products/{big.pk}/" in notes[0].url
+    # A change that makes another product match is told too.
+    product_update(product=small, data={"max_amount_yuan": 5_000_000})
+    assert notes.all().count() == 2 and "小额知识产权贷" in notes.last().title
+    # One click on the link in the message, and nothing more comes.
+    assert client.get(unsubscribe).status_code == 200
+    product_update(product=small, data={"max_amount_yuan": 6_000_000})
+    assert notes.all().count() == 2

@@ -221,3 +221,37 @@ def test_staff_index_runs_constant_queries(client, personas, regions):
         return len(ctx)
 
     assert queries(2) == queries(25)
+
+
+@pytest.mark.django_db
+def test_staff_set_validity_dates_and_a_bad_range_changes_nothing(client, personas, regions):
+    from datetime import date, timedelta
+
+    from django.utils import timezone
+
+    policy = PolicyFactory(title="岱岳区贴息", region=regions["daiyue"], summary="贷款贴息")
+    client.force_login(personas["staff"])
+    bad = client.post(
+        f"/catalogue/staff/policies/{policy.pk}/",
+        _policy_post(policy, valid_from="2025-06-01", valid_to="2025-01-01"),
+    )
+    assert bad.status_code == 200  # the form again, with the error in Chinese
+    assert "截止日期不能早于生效日期。" in bad.content.decode()
+    policy.refresh_from_db()
+    assert policy.valid_to is None
+    assert not CatalogueChange.objects.filter(object_id=policy.pk, action="update").exists()
+    yesterday = timezone.localdate() - timedelta(days=1)
+    ok = client.post(
+        f"/catalogue/staff/policies/{policy.pk}/",
+        _policy_post(policy, valid_to=yesterday.isoformat()),
+    )
+    assert ok.status_code == 302
+    policy.refresh_from_db()
+    assert (policy.valid_from, policy.valid_to) == (date(2025, 1, 1), yesterday)
+    change = CatalogueChange.objects.get(object_id=policy.pk, action="update")
+    assert change.changes["valid_to"] == [None, yesterday.isoformat()]
+    client.logout()
+    # Now expired: hidden from the public list by default, listed and marked on request.
+    assert "岱岳区贴息" not in client.get("/policies/", {"search": "贴息"}).content.decode()
+    shown = client.get("/policies/", {"search": "贴息", "include_expired": "on"}).content.decode()
+    assert "岱岳区贴息" in shown and "已过期" in shown

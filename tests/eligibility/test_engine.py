@@ -814,8 +814,10 @@ def test_first_set_choose(level, amount, formula):
 
 
 def test_first_set_level_missing():
+    # The level decides whether any option holds (a municipal 首台（套） gets nothing), so a
+    # missing level leaves eligibility undecided: never taken as satisfied.
     result = run(FIRST_SET, {"first_set_kind": "equipment"})
-    assert result.eligible is True
+    assert result.eligible is None
     assert (result.amount_yuan, result.max_amount_yuan) == (None, 1_500_000)
     assert result.missing_facts == ["first_set_level"]
 

@@ -26,13 +26,21 @@ DONGPING = "370923"
 
 
 @cache
-def seeded() -> dict[str, dict]:
-    policies = {}
+def _documents() -> tuple[list[dict], dict[str, dict]]:
+    facts, policies = [], {}
     for path in sorted(CATALOGUE.glob("*.yaml")):
         document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        register_facts(document.get("facts") or [])
+        facts.extend(document.get("facts") or [])
         for record in document.get("policies") or []:
             policies[record["key"]] = record
+    return facts, policies
+
+
+def seeded() -> dict[str, dict]:
+    """The seeded policy records, their declared facts registered (again: other tests may have
+    reset the registry since)."""
+    facts, policies = _documents()
+    register_facts(facts)
     return policies
 
 
@@ -386,3 +394,340 @@ def test_every_seeded_rule_is_valid():
 
     for key, record in seeded().items():
         assert validate_rule(record["rule"]) == [], key
+
+
+# --- Per-unit awards: 人工智能教育实验室 5万元/间, 海铁联运 300元/标准箱 (2024 only) ----------------
+
+AI_LAB = "qd-2024b2-ai-education-lab-award"
+SEA_RAIL = "qd-2024b2-sea-rail-container-award"
+
+
+@pytest.mark.parametrize(
+    ("labs", "expected"),
+    [(0, (False, None, None)), (1, (True, 50_000, None)), (3, (True, 150_000, None))],
+)
+def test_ai_education_lab_award(labs, expected):
+    facts = {
+        "region_code": QINGDAO_DISTRICT,
+        "beneficiary_kind": "institution",
+        "ai_education_labs_accepted": labs,
+    }
+    assert outcome(AI_LAB, facts) == expected
+
+
+def test_ai_education_lab_award_region_kind_missing():
+    facts = {"region_code": TAIAN_DISTRICT, "beneficiary_kind": "institution"}
+    assert run(AI_LAB, {**facts, "ai_education_labs_accepted": 2}).eligible is False
+    ev = run(AI_LAB, {"region_code": QINGDAO_DISTRICT, "ai_education_labs_accepted": 2})
+    assert ev.eligible is False  # an enterprise is not the beneficiary
+    ev = run(AI_LAB, {**facts, "region_code": QINGDAO_DISTRICT})
+    assert (ev.eligible, ev.amount_yuan) == (None, None)
+    assert ev.missing_facts == ["ai_education_labs_accepted"]
+
+
+@pytest.mark.parametrize(
+    ("teu", "as_of", "expected"),
+    [
+        (0, AS_OF, (False, None, None)),  # 超过 0: none shipped is no award
+        (1, AS_OF, (True, 300, None)),
+        (1_000, AS_OF, (True, 300_000, None)),
+        (1_000, date(2024, 12, 31), (True, 300_000, None)),  # the last day of 2024
+        (1_000, date(2025, 1, 1), (False, None, None)),  # the 2024 terms have ended
+    ],
+)
+def test_sea_rail_container_award(teu, as_of, expected):
+    facts = {
+        "region_code": QINGDAO_DISTRICT,
+        "is_port_operator": True,
+        "sea_rail_containers_teu": teu,
+    }
+    assert outcome(SEA_RAIL, facts, as_of=as_of) == expected
+
+
+def test_sea_rail_container_award_region_and_missing():
+    facts = {"region_code": TAIAN_DISTRICT, "is_port_operator": True, "sea_rail_containers_teu": 9}
+    assert run(SEA_RAIL, facts).eligible is False
+    ev = run(SEA_RAIL, {**facts, "region_code": QINGDAO_DISTRICT, "is_port_operator": None})
+    assert (ev.eligible, ev.amount_yuan) == (None, 2_700)
+    assert ev.missing_facts == ["is_port_operator"]
+
+
+# --- 区域性股权: the 培育机构 reward (30万 / 50万) and the 运营市场 reward (1%, 最高200万) ----------
+
+CULTIVATION = "qd-2024b2-regional-equity-cultivation-reward"
+OPERATOR = "qd-2024b2-regional-equity-market-operator-reward"
+
+
+@pytest.mark.parametrize(
+    ("extra", "amount"),
+    [
+        ({"listing_board": "neeq"}, 300_000),  # 新三板挂牌: 30万元/户
+        ({"listing_board": "star", "listing_stage": "listed"}, 500_000),  # 上市: 50万元/户
+        ({"listing_board": "hkex", "listing_stage": "listed"}, 500_000),  # 境外主要交易所
+    ],
+)
+def test_regional_equity_cultivation_reward(extra, amount):
+    facts = {
+        "region_code": QINGDAO_DISTRICT,
+        "beneficiary_kind": "institution",
+        "cultivated_by_regional_equity_market": True,
+        **extra,
+    }
+    assert outcome(CULTIVATION, facts)[:2] == (True, amount)
+
+
+def test_regional_equity_cultivation_reward_edges():
+    base = {
+        "region_code": QINGDAO_DISTRICT,
+        "beneficiary_kind": "institution",
+        "cultivated_by_regional_equity_market": True,
+    }
+    # Not yet listed, or only on the 四板: neither amount applies.
+    assert (
+        run(CULTIVATION, {**base, "listing_board": "main", "listing_stage": "signed"}).eligible
+        is False
+    )
+    assert run(CULTIVATION, {**base, "listing_board": "regional"}).eligible is False
+    assert (
+        run(CULTIVATION, {**base, "cultivated_by_regional_equity_market": False}).eligible is False
+    )
+    outside = {**base, "region_code": TAIAN_DISTRICT, "listing_board": "neeq"}
+    assert run(CULTIVATION, outside).eligible is False
+    ev = run(CULTIVATION, {**base, "listing_board": "main"})  # listed or not: unknown
+    assert ev.eligible is None and ev.amount_yuan is None
+    assert "listing_stage" in ev.missing_facts
+
+
+@pytest.mark.parametrize(
+    ("growth", "financing", "expected"),
+    [
+        (0.05, 100_000_000, (False, None, 2_000_000)),  # 增长超过5%: 5% itself is not enough
+        (0.0501, 100_000_000, (True, 1_000_000, 2_000_000)),  # just above: 1%
+        (0.2, 200_000_000, (True, 2_000_000, 2_000_000)),  # exactly at the cap
+        (0.2, 300_000_000, (True, 2_000_000, 2_000_000)),  # capped
+    ],
+)
+def test_regional_equity_market_operator_reward(growth, financing, expected):
+    facts = {
+        "region_code": QINGDAO_DISTRICT,
+        "beneficiary_kind": "platform",
+        "regional_equity_financing_growth_rate": growth,
+        "regional_equity_market_financing_yuan": financing,
+    }
+    assert outcome(OPERATOR, facts) == expected
+
+
+def test_regional_equity_market_operator_reward_region_and_missing():
+    facts = {"beneficiary_kind": "platform", "regional_equity_financing_growth_rate": 0.1}
+    outside = {**facts, "region_code": TAIAN_DISTRICT, "regional_equity_market_financing_yuan": 1}
+    assert run(OPERATOR, outside).eligible is False
+    ev = run(OPERATOR, {**facts, "region_code": QINGDAO_DISTRICT})
+    assert (ev.eligible, ev.amount_yuan, ev.max_amount_yuan) == (True, None, 2_000_000)
+    assert ev.missing_facts == ["regional_equity_market_financing_yuan"]
+
+
+# --- 小微企业贷款风险补偿: 30% of the principal, to the bank -------------------------------------
+
+RISK = "qd-2024b2-sme-loan-risk-compensation"
+RISK_FACTS = {
+    "region_code": QINGDAO_DISTRICT,
+    "beneficiary_kind": "bank",
+    "selected_by_authority": True,
+    "loan_is_new_small_micro_working_capital": True,
+    "loan_confirmed_nonperforming": True,
+}
+
+
+def test_sme_loan_risk_compensation():
+    assert outcome(RISK, {**RISK_FACTS, "loan_amount_yuan": 1_000_000}) == (True, 300_000, None)
+    assert outcome(RISK, {**RISK_FACTS, "loan_amount_yuan": 5}) == (True, 2, None)  # 1.5 → 2
+    facts = {**RISK_FACTS, "loan_amount_yuan": 1_000_000, "loan_confirmed_nonperforming": False}
+    assert outcome(RISK, facts) == (False, None, None)
+    assert (
+        run(RISK, {**RISK_FACTS, "region_code": TAIAN_DISTRICT, "loan_amount_yuan": 1}).eligible
+        is False
+    )
+    ev = run(RISK, {**RISK_FACTS, "loan_confirmed_nonperforming": None, "loan_amount_yuan": 10})
+    assert (ev.eligible, ev.amount_yuan) == (None, 3)
+    assert ev.missing_facts == ["loan_confirmed_nonperforming"]
+
+
+# --- One-off awards chosen by level: 民营500强/100强, 工程研究中心, 企业技术中心, 产业创新中心 ----------
+
+
+@pytest.mark.parametrize(
+    ("key", "fact", "value", "expected"),
+    [
+        (
+            "qd-2024b2-private-top-enterprise-award",
+            "private_enterprise_ranking",
+            "national_500",
+            (True, 2_000_000, 2_000_000),
+        ),
+        (
+            "qd-2024b2-private-top-enterprise-award",
+            "private_enterprise_ranking",
+            "shandong_100",
+            (True, 1_000_000, 1_000_000),
+        ),
+        (
+            "qd-2024b2-engineering-research-center-award",
+            "engineering_research_center_level",
+            "national",
+            (True, 10_000_000, 10_000_000),
+        ),
+        (
+            "qd-2024b2-engineering-research-center-award",
+            "engineering_research_center_level",
+            "provincial",
+            (True, 500_000, 500_000),
+        ),
+        (
+            "qd-2024b2-enterprise-tech-center-award",
+            "enterprise_tech_center_level",
+            "national",
+            (True, 5_000_000, 5_000_000),
+        ),
+        (
+            "qd-2024b2-enterprise-tech-center-award",
+            "enterprise_tech_center_level",
+            "provincial",
+            (True, 500_000, 500_000),
+        ),
+        # 最高不超过3000万元、500万元: a maximum, not an amount.
+        (
+            "qd-2024b2-industry-innovation-center-award",
+            "industry_innovation_center_level",
+            "national",
+            (True, None, 30_000_000),
+        ),
+        (
+            "qd-2024b2-industry-innovation-center-award",
+            "industry_innovation_center_level",
+            "provincial",
+            (True, None, 5_000_000),
+        ),
+    ],
+)
+def test_one_off_awards_by_level(key, fact, value, expected):
+    facts = {"region_code": QINGDAO_DISTRICT, fact: value, "newly_recognized": True}
+    assert outcome(key, facts) == expected
+    assert run(key, {**facts, "region_code": TAIAN_DISTRICT}).eligible is False
+    ev = run(key, {"region_code": QINGDAO_DISTRICT, "newly_recognized": True})
+    assert ev.eligible is None and ev.amount_yuan is None and fact in ev.missing_facts
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "qd-2024b2-private-top-enterprise-award",
+        "qd-2024b2-engineering-research-center-award",
+        "qd-2024b2-enterprise-tech-center-award",
+    ],
+)
+def test_one_off_awards_only_for_the_newly_recognised(key):
+    record = seeded()[key]
+    fact = record["rule"]["conditions"]["all"][0]["fact"]
+    value = record["rule"]["conditions"]["all"][0]["value"][0]
+    facts = {"region_code": QINGDAO_DISTRICT, fact: value, "newly_recognized": False}
+    assert run(key, facts).eligible is False
+    ev = run(key, {"region_code": QINGDAO_DISTRICT, fact: value})
+    assert ev.eligible is None and ev.missing_facts == ["newly_recognized"]
+
+
+# --- 泰安 listing awards: 新泰 1000万 / 150万, 肥城 100万 / 10万, 东平 100万 / 30万 -----------------
+
+XINTAI, FEICHENG = "370982", "370983"
+
+
+@pytest.mark.parametrize(
+    ("key", "region", "facts", "amount"),
+    [
+        (
+            "ta-xintai-ipo-award",
+            XINTAI,
+            {"listing_stage": "listed", "listing_board": "main"},
+            10_000_000,
+        ),
+        (
+            "ta-xintai-ipo-award",
+            XINTAI,
+            {"listing_stage": "listed", "listing_board": "hkex"},
+            10_000_000,
+        ),
+        ("ta-xintai-neeq-award", XINTAI, {"listing_board": "neeq"}, 1_500_000),
+        ("ta-feicheng-neeq-award", FEICHENG, {"listing_board": "neeq"}, 1_000_000),
+        ("ta-feicheng-regional-board-award", FEICHENG, {"listing_board": "regional"}, 100_000),
+        ("ta-dongping-neeq-subsidy", DONGPING, {"listing_board": "neeq"}, 1_000_000),
+        ("ta-dongping-regional-board-subsidy", DONGPING, {"listing_board": "regional"}, 300_000),
+    ],
+)
+def test_taian_listing_awards(key, region, facts, amount):
+    assert outcome(key, {"region_code": region, **facts}) == (True, amount, amount)
+    # Another county's firm, or another board, gets nothing.
+    assert run(key, {"region_code": TAIAN_DISTRICT, **facts}).eligible is False
+    other = "regional" if facts.get("listing_board") != "regional" else "neeq"
+    assert run(key, {"region_code": region, **facts, "listing_board": other}).eligible is False
+    ev = run(key, {"region_code": region})
+    assert (
+        ev.eligible is None and "listing_board" in ev.missing_facts
+    ) or "listing_stage" in ev.missing_facts
+
+
+def test_xintai_ipo_award_needs_the_listing_itself():
+    facts = {
+        "region_code": XINTAI,
+        "listing_board": "main",
+        "listing_stage": "application_accepted",
+    }
+    assert run("ta-xintai-ipo-award", facts).eligible is False
+    ev = run("ta-xintai-ipo-award", {"region_code": XINTAI, "listing_stage": "listed"})
+    assert ev.eligible is None and ev.missing_facts == ["listing_board"]
+
+
+# --- 宁阳 人行普惠小微激励 2%, 东平 股改中介费用 50% 最高30万 ---------------------------------------
+
+NINGYANG = "ta-ningyang-pboc-inclusive-sme-incentive"
+RESTRUCTURING = "ta-dongping-restructuring-fee-subsidy"
+
+
+@pytest.mark.parametrize(
+    ("increase", "expected"),
+    [
+        (0, (False, None, None)),  # no increase
+        (25, (True, 1, None)),  # 0.5 rounds half up
+        (50_000_000, (True, 1_000_000, None)),
+    ],
+)
+def test_ningyang_inclusive_sme_incentive(increase, expected):
+    facts = {
+        "region_code": "370921",
+        "beneficiary_kind": "bank",
+        "inclusive_sme_loan_balance_increase_yuan": increase,
+    }
+    assert outcome(NINGYANG, facts) == expected
+    if increase:
+        assert run(NINGYANG, {**facts, "region_code": DONGPING}).eligible is False
+
+
+@pytest.mark.parametrize(
+    ("fees", "expected"),
+    [
+        (0, (False, None, 300_000)),
+        (1, (True, 1, 300_000)),  # just above 0: 0.5 rounds half up
+        (400_000, (True, 200_000, 300_000)),  # 50%
+        (600_000, (True, 300_000, 300_000)),  # exactly at the cap
+        (800_000, (True, 300_000, 300_000)),  # capped
+    ],
+)
+def test_dongping_restructuring_fee_subsidy(fees, expected):
+    facts = {"region_code": DONGPING, "restructuring_intermediary_fees_yuan": fees}
+    assert outcome(RESTRUCTURING, facts) == expected
+
+
+def test_dongping_restructuring_fee_subsidy_region_and_missing():
+    facts = {"region_code": TAIAN_DISTRICT, "restructuring_intermediary_fees_yuan": 400_000}
+    assert run(RESTRUCTURING, facts).eligible is False
+    ev = run(RESTRUCTURING, {"region_code": DONGPING})
+    assert (ev.eligible, ev.amount_yuan, ev.max_amount_yuan) == (None, None, 300_000)
+    assert ev.missing_facts == ["restructuring_intermediary_fees_yuan"]

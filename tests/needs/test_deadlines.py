@@ -142,3 +142,23 @@ def test_estimate_uses_the_districts_history(world, submit, submit_at):
     estimate = decision_estimate(need)
     # Mon 2 Nov + 2 days = Wed (2 wd), + 4 = Fri (4 wd), + 9 = Wed 11th (7 wd): median 4
     assert (estimate.working_days, estimate.sample_size) == (4, 3)
+
+
+def test_estimated_flag_reads_the_year_in_shanghai_not_the_active_zone(world, submit_at):
+    """2028-01-01 00:30 Shanghai is 2027-12-31 16:30 UTC. With 2028 entered and 2027 not, the
+    deadlines run only through 2028 and are not estimated, even with UTC active."""
+    ScheduleYear.objects.create(year=2028, notice="国办发明电〔2027〕X号")
+    with timezone.override("UTC"):
+        need = submit_at(world["member"], at(2028, 1, 1, 0, 30))
+    assert dues(need)["accept"] == date(2028, 1, 3)  # Saturday 1st: due Monday 3rd
+    assert not Deadline.objects.filter(need=need, calendar_estimated=True).exists()
+
+
+def test_dashboard_warning_counts_from_the_shanghai_year(personas, client, monkeypatch):
+    """At 2027-01-01 00:30 Shanghai (still 2026 in UTC) the warning names 2027 and 2028."""
+    monkeypatch.setattr(timezone, "now", lambda: at(2027, 1, 1, 0, 30))
+    client.force_login(personas["staff"])
+    with timezone.override("UTC"):
+        home = client.get("/home/").content.decode()
+    assert "2027、2028 年的国务院节假日安排尚未录入" in home
+    assert "/calendar/?year=2027" in home

@@ -1,0 +1,169 @@
+"""Caching of the public catalogue lists (pages and API) for anonymous visitors.
+
+The catalogue changes a few times a day and is read all day, mostly by visitors who are not signed
+in, with a handful of popular searches. A rendered list is therefore kept in the cache under a key
+made of the request (host, full path, language), the day (``in_force_on`` defaults to today) and
+the *catalogue version*: a token replaced by every catalogue write (``catalogue_changed``, called
+from ``catalogue_change_record``, which every policy and product service calls). Old entries are
+never read again and expire after ``CATALOGUE_CACHE_SECONDS``, which also bounds how long a change
+made elsewhere (a bank or region renamed) can show stale.
+
+Signed-in users, requests carrying flash messages, and non-GET requests are never cached: their
+pages differ per person. ``CATALOGUE_CACHE_SECONDS = 0`` turns the cache off.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.contrib.messages import get_messages
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+
+DEFAULT_SECONDS = 300
+
+
+def _database() -> str:
+    # Two databases (deployments, or parallel test runs) may share one cache server.
+    return str(connection.settings_dict.get("NAME", ""))
+
+
+def version_key() -> str:
+    return f"catalogue:version:{_database()}"
+
+
+def cache_seconds() -> int:
+    return int(getattr(settings, "CATALOGUE_CACHE_SECONDS", DEFAULT_SECONDS))
+
+
+def catalogue_version() -> str:
+    """The current catalogue version token (created on first use)."""
+    key = version_key()
+    version = cache.get(key)
+    if version is None:
+        cache.add(key, uuid.uuid4().hex, None)
+        version = cache.get(key) or ""
+    return version
+
+
+def catalogue_changed_now() -> None:
+    """A new catalogue version at once: every cached list becomes unreachable."""
+    cache.set(version_key(), uuid.uuid4().hex, None)
+
+
+def catalogue_changed() -> None:
+    """Make every cached list stale: now, and again when the writing transaction commits.
+
+    The second bump covers a visitor who renders the old rows between the first bump and the
+    commit, which would otherwise leave them cached under the new version.
+    """
+    catalogue_changed_now()
+    transaction.on_commit(catalogue_changed_now)
+
+
+def _cacheable(request: HttpRequest, user: Any) -> bool:
+    if cache_seconds() <= 0 or request.method not in ("GET", "HEAD"):
+        return False
+    if user is not None and user.is_authenticated:
+        return False
+    # Pending flash messages are shown by the page that consumes them: not a cached one.
+    return not (hasattr(request, "_messages") and len(get_messages(request)))
+
+
+def _plain_json_caller(request: HttpRequest) -> bool:
+    """An anonymous caller asking for JSON by default (no token, no ``format``, no HTML Accept)."""
+    accept = request.META.get("HTTP_ACCEPT", "")
+    return (
+        "HTTP_AUTHORIZATION" not in request.META
+        and "format" not in request.GET
+        and (accept in ("", "*/*") or accept.startswith("application/json"))
+        and _cacheable(request, getattr(request, "user", None))
+    )
+
+
+def cache_key(request: HttpRequest, kind: str) -> str:
+    """The cache key of one anonymous list request of ``kind``."""
+    raw = "|".join(
+        [
+            request.get_host(),
+            request.get_full_path(),
+            getattr(request, "LANGUAGE_CODE", ""),
+            timezone.localdate().isoformat(),
+        ]
+    )
+    digest = hashlib.sha256(raw.encode()).hexdigest()[:32]
+    return f"catalogue:list:{kind}:{_database()}:{catalogue_version()}:{digest}"
+
+
+def cached_public_page(kind: str) -> Callable:
+    """Decorate a public list view: anonymous answers are served from and stored in the cache."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not _cacheable(request, getattr(request, "user", None)):
+                return view(request, *args, **kwargs)
+            key = cache_key(request, kind)
+            stored = cache.get(key)
+            if stored is not None:
+                content, content_type = stored
+                return HttpResponse(content, content_type=content_type)
+            response = view(request, *args, **kwargs)
+            if response.status_code == 200 and not response.streaming:
+                cache.set(key, (response.content, response["Content-Type"]), cache_seconds())
+            return response
+
+        return wrapper
+
+    return decorator
+
+
+class CachedPublicListMixin:
+    """For a read-only DRF viewset: anonymous JSON ``list`` answers are cached, rendered.
+
+    Only the JSON format is cached (the browsable API's HTML differs per visitor).
+    """
+
+    cache_kind = "api"
+
+    def dispatch(self, request, *args, **kwargs):
+        # Fast path: a stored answer for a plain anonymous JSON caller is served before DRF's
+        # authentication, permission and content-negotiation steps, which would all end the same
+        # way for such a caller. Everything else takes the normal route (and ``list`` below).
+        # (``self.action`` is only set inside DRF's dispatch; the action map is known already.)
+        action = getattr(self, "action_map", {}).get(request.method.lower())
+        if action == "list" and _plain_json_caller(request):
+            stored = cache.get(cache_key(request, self.cache_kind))
+            if stored is not None:
+                content, content_type = stored
+                response = HttpResponse(content, content_type=content_type)
+                response["Vary"] = "Accept"
+                response["Allow"] = "GET, HEAD, OPTIONS"
+                return response
+        return super().dispatch(request, *args, **kwargs)
+
+    def list(self, request, *args, **kwargs):
+        renderer = getattr(request, "accepted_renderer", None)
+        if getattr(renderer, "format", None) != "json" or not _cacheable(request, request.user):
+            return super().list(request, *args, **kwargs)
+        key = cache_key(request, self.cache_kind)
+        stored = cache.get(key)
+        if stored is not None:
+            content, content_type = stored
+            return HttpResponse(content, content_type=content_type)
+        response = super().list(request, *args, **kwargs)
+        if response.status_code == 200:
+            # Rendered here rather than by the handler, so that the bytes can be kept.
+            response.accepted_renderer = renderer
+            response.accepted_media_type = request.accepted_media_type
+            response.renderer_context = self.get_renderer_context()
+            response.render()
+            cache.set(key, (response.content, response["Content-Type"]), cache_seconds())
+        return response

@@ -1,0 +1,250 @@
+"""Writes of the dashboards: view counts, assessment weights, bulletins, long jobs, bulk steps."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from accounts.models import Role
+from dashboards.assessment import Month, bank_assessment
+from dashboards.documents import bulletin_pdf, bulletin_xlsx, dashboard_xlsx
+from dashboards.models import AssessmentScheme, Bulletin, CatalogueView, Job, validate_weights
+from dashboards.scoping import RegionViewer, ensure_district
+from dashboards.selectors import Filters, dashboard_data
+from needs import services as need_services
+from needs.models import FinancingNeed
+from needs.states import Status
+from regions.models import Region
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+logger = logging.getLogger(__name__)
+
+#: How many firms one progress step of the bulk re-match covers.
+REMATCH_CHUNK = 100
+#: At most this many cases in one bulk step (the form shows one page of the queue).
+BULK_LIMIT = 100
+
+
+# --- Catalogue view counter ----------------------------------------------------------------------
+
+
+def catalogue_view_record(*, kind: str, object_id: int, day: date | None = None) -> None:
+    """Count one view of a policy or product: one UPDATE, an INSERT on the day's first view."""
+    day = day or timezone.localdate()
+    rows = CatalogueView.objects.filter(kind=kind, object_id=object_id, day=day)
+    if rows.update(count=F("count") + 1):
+        return
+    try:
+        with transaction.atomic():
+            CatalogueView.objects.create(kind=kind, object_id=object_id, day=day, count=1)
+    except IntegrityError:  # another request inserted the day's row first
+        rows.update(count=F("count") + 1)
+
+
+# --- Assessment weights --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def assessment_scheme_save(
+    *, actor: User, region: Region, weights: dict[str, float]
+) -> AssessmentScheme:
+    """Set the indicator weights of ``region``'s assessment; bad weights change nothing."""
+    ensure_district(actor)
+    try:
+        validate_weights(weights)
+    except ValidationError as exc:
+        raise ValidationError({"weights": exc.messages}) from exc
+    scheme, _ = AssessmentScheme.objects.update_or_create(
+        region=region, defaults={"weights": weights}
+    )
+    return scheme
+
+
+# --- Monthly bulletin ----------------------------------------------------------------------------
+
+
+def bulletin_regions() -> list[Region]:
+    """The regions that get a bulletin: those of active district staff accounts."""
+    from accounts.models import User
+
+    staff = User.objects.filter(role=Role.DISTRICT_STAFF, is_active=True, region__isnull=False)
+    return list(Region.objects.filter(pk__in=staff.values("region_id")).order_by("code"))
+
+
+def bulletin_generate(
+    *, region: Region, month: Month, now: datetime | None = None, replace: bool = False
+) -> Bulletin:
+    """Write ``region``'s bulletin of ``month`` (PDF and Excel) and keep it.
+
+    A second run for the same region and month returns the kept bulletin unchanged, unless
+    ``replace`` (staff asked to regenerate it).
+    """
+    existing = Bulletin.objects.filter(region=region, month=month.filters.start).first()
+    if existing is not None and not replace:
+        return existing
+    now = now or timezone.now()
+    assessment = bank_assessment(region=region, month=month, now=now)
+    summary = dashboard_data(
+        RegionViewer(region), month.filters, now=now, sections=["totals", "by_bank", "by_chain"]
+    )
+    pdf = bulletin_pdf(assessment, summary)
+    xlsx = bulletin_xlsx(assessment, summary)
+    name = f"bulletins/{region.code}/{month.key}"
+    with transaction.atomic():
+        bulletin = (
+            Bulletin.objects.select_for_update().filter(region=region, month=month.filters.start)
+        ).first()
+        if bulletin is not None and not replace:
+            return bulletin  # written by a concurrent run meanwhile
+        if bulletin is None:
+            bulletin = Bulletin(region=region, month=month.filters.start)
+        bulletin.data = {"assessment": assessment, "totals": summary["totals"]}
+        bulletin.pdf.save(f"{name}.pdf", ContentFile(pdf), save=False)
+        bulletin.xlsx.save(f"{name}.xlsx", ContentFile(xlsx), save=False)
+        bulletin.save()
+    return bulletin
+
+
+# --- Long operations -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def job_start(*, user: User, kind: str, params: dict[str, Any]) -> Job:
+    """Record a long operation and hand it to the worker after the commit."""
+    from dashboards.tasks import run_job
+
+    ensure_district(user)
+    if kind not in Job.Kind.values:
+        raise ValidationError({"kind": "未知的任务类型。"})
+    job = Job.objects.create(kind=kind, params=params, requested_by=user)
+    transaction.on_commit(lambda: run_job.delay(job.pk))
+    return job
+
+
+def _claim(job_id: int) -> bool:
+    """Queued → running with a conditional UPDATE: a duplicate delivery claims nothing."""
+    return bool(
+        Job.objects.filter(pk=job_id, status=Job.Status.QUEUED).update(
+            status=Job.Status.RUNNING, started_at=timezone.now(), progress=1
+        )
+    )
+
+
+def _progress(job_id: int) -> Callable[[int], None]:
+    def report(percent: int) -> None:
+        Job.objects.filter(pk=job_id, status=Job.Status.RUNNING).update(
+            progress=max(1, min(99, int(percent)))
+        )
+
+    return report
+
+
+def _export(job: Job, report: Callable[[int], None]) -> tuple[bytes, str, str]:
+    user = job.requested_by
+    filters = Filters.from_params(job.params)
+    report(10)
+    data = dashboard_data(user, filters)
+    report(50)
+    content = dashboard_xlsx(data, progress=report)
+    name = f"数据看板_{filters.start:%Y%m%d}-{filters.end:%Y%m%d}.xlsx"
+    return content, name, f"已导出 {data['totals']['count']} 笔融资需求的统计。"
+
+
+def _rematch(job: Job, report: Callable[[int], None]) -> tuple[bytes | None, str, str]:
+    from dashboards.scoping import region_q
+    from eligibility.services import eligibility_rematch
+    from enterprises.models import Enterprise
+
+    firms = Enterprise.objects.filter(region_q(job.requested_by, "region__code"))
+    if job.params.get("region"):
+        from regions.selectors import within_region_q
+
+        firms = firms.filter(within_region_q(job.params["region"], "region__code"))
+    ids = list(firms.order_by("pk").values_list("pk", flat=True))
+    notified = 0
+    for start in range(0, len(ids), REMATCH_CHUNK):
+        notified += eligibility_rematch(enterprise_ids=ids[start : start + REMATCH_CHUNK]).notified
+        report(5 + 95 * (start + REMATCH_CHUNK) / max(1, len(ids)))
+    return None, "", f"已重新匹配 {len(ids)} 家企业，发出 {notified} 条提醒。"
+
+
+RUNNERS = {Job.Kind.DASHBOARD_EXPORT: _export, Job.Kind.REMATCH: _rematch}
+
+
+def job_run(*, job_id: int) -> Job | None:
+    """Run a queued job once, recording progress, its result file or its error."""
+    if not _claim(job_id):
+        return None
+    job = Job.objects.select_related("requested_by__region").get(pk=job_id)
+    report = _progress(job_id)
+    try:
+        content, name, message = RUNNERS[job.kind](job, report)
+    except Exception as exc:
+        logger.exception("dashboard job %s failed", job_id)
+        Job.objects.filter(pk=job_id).update(
+            status=Job.Status.FAILED,
+            error=f"{type(exc).__name__}: {exc}"[:2000],
+            finished_at=timezone.now(),
+        )
+        return Job.objects.get(pk=job_id)
+    if content is not None:
+        job.result.save(f"jobs/{job.pk}/{name}", ContentFile(content), save=False)
+    Job.objects.filter(pk=job_id).update(
+        status=Job.Status.DONE,
+        progress=100,
+        result=job.result.name or "",
+        message=message[:300],
+        finished_at=timezone.now(),
+    )
+    job.refresh_from_db()
+    return job
+
+
+# --- Workbench bulk steps ------------------------------------------------------------------------
+
+
+def _bulk_needs(actor: User, need_ids: list[int]) -> list[FinancingNeed]:
+    ids = sorted(set(need_ids))
+    if not ids:
+        raise ValidationError({"needs": "请至少选择一笔融资需求。"})
+    if len(ids) > BULK_LIMIT:
+        raise ValidationError({"needs": f"一次最多处理 {BULK_LIMIT} 笔。"})
+    needs = list(FinancingNeed.objects.for_user(actor).filter(pk__in=ids).order_by("pk"))
+    if len(needs) != len(ids):
+        raise ValidationError({"needs": "所选融资需求中有您无权办理的案件。"})
+    return needs
+
+
+@transaction.atomic
+def needs_bulk_accept(*, actor: User, need_ids: list[int]) -> list[FinancingNeed]:
+    """Accept several 待接单 cases at once: all or none (a refused one rolls every one back)."""
+    needs = _bulk_needs(actor, need_ids)
+    waiting = [need for need in needs if need.status != Status.ASSIGNED]
+    if waiting:
+        numbers = "、".join(f"#{need.pk}" for need in waiting)
+        raise ValidationError({"needs": f"只能批量接单「待接单」的需求：{numbers} 不是。"})
+    return [need_services.financing_need_accept(need=need, actor=actor) for need in needs]
+
+
+@transaction.atomic
+def needs_bulk_assign_officer(
+    *, actor: User, need_ids: list[int], officer: User, note: str = ""
+) -> list[FinancingNeed]:
+    """A branch manager reassigns several cases to one officer: all or none."""
+    needs = _bulk_needs(actor, need_ids)
+    return [
+        need_services.financing_need_assign_officer(
+            need=need, actor=actor, officer=officer, note=note
+        )
+        for need in needs
+    ]
