@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import Q
 
 from applications.states import GRANTED_STATES, OPEN_STATES, Status
-from regions.selectors import within_region_q
+from regions.selectors import scope_by_firm_or_region
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -22,17 +22,7 @@ class PolicyApplicationQuerySet(models.QuerySet["PolicyApplication"]):
         A firm member sees its firm's; district staff the applications to policies of its region
         (the office that issued the policy reviews them); a platform admin all; anyone else none.
         """
-        if not user.is_authenticated or not user.is_active:
-            return self.none()
-        if user.is_platform_admin:
-            return self.all()
-        if user.is_enterprise_member:
-            if not user.enterprise_id:
-                return self.none()
-            return self.filter(enterprise_id=user.enterprise_id)
-        if user.is_district_staff and user.region_id:
-            return self.filter(within_region_q(user.region.code, "policy__region__code"))
-        return self.none()
+        return scope_by_firm_or_region(self, user, region_field="policy__region__code")
 
     def open(self) -> PolicyApplicationQuerySet:
         return self.filter(status__in=OPEN_STATES)

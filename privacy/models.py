@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from regions.selectors import within_region_q
+from regions.selectors import scope_by_firm_or_region
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -119,17 +119,7 @@ class PersonalDataAccess(models.Model):
 
 class DataRequestQuerySet(models.QuerySet["DataRequest"]):
     def for_user(self, user: User) -> DataRequestQuerySet:
-        if not user.is_authenticated or not user.is_active:
-            return self.none()
-        if user.is_platform_admin:
-            return self.all()
-        if user.is_enterprise_member:
-            return (
-                self.filter(enterprise_id=user.enterprise_id) if user.enterprise_id else self.none()
-            )
-        if user.is_district_staff and user.region_id:
-            return self.filter(within_region_q(user.region.code, "enterprise__region__code"))
-        return self.none()
+        return scope_by_firm_or_region(self, user, region_field="enterprise__region__code")
 
 
 class DataRequest(models.Model):
@@ -191,17 +181,7 @@ class DataRequest(models.Model):
 class ReviewRequestQuerySet(models.QuerySet["ReviewRequest"]):
     def for_user(self, user: User) -> ReviewRequestQuerySet:
         """A firm sees its own; staff those on policies of their region; admins all."""
-        if not user.is_authenticated or not user.is_active:
-            return self.none()
-        if user.is_platform_admin:
-            return self.all()
-        if user.is_enterprise_member:
-            return (
-                self.filter(enterprise_id=user.enterprise_id) if user.enterprise_id else self.none()
-            )
-        if user.is_district_staff and user.region_id:
-            return self.filter(within_region_q(user.region.code, "policy__region__code"))
-        return self.none()
+        return scope_by_firm_or_region(self, user, region_field="policy__region__code")
 
 
 class ReviewRequest(models.Model):

@@ -52,7 +52,9 @@ def managed_regions(user):
     return Region.objects.none()
 
 
-def _scoped(queryset, user, field: str):
+def scope_by_region(queryset, user, field: str):
+    """Rows of ``queryset`` whose region (at ``field``) lies in district staff's region; all for
+    a platform admin; none for anybody else."""
     if not user.is_authenticated or not user.is_active:
         return queryset.none()
     if user.is_platform_admin:
@@ -60,6 +62,15 @@ def _scoped(queryset, user, field: str):
     if user.is_district_staff and user.region_id:
         return queryset.filter(within_region_q(user.region.code, field))
     return queryset.none()
+
+
+def scope_by_firm_or_region(queryset, user, *, region_field: str):
+    """As ``scope_by_region``, and a firm member sees its own firm's rows (``enterprise``)."""
+    if user.is_authenticated and user.is_active and user.is_enterprise_member:
+        if not user.enterprise_id:
+            return queryset.none()
+        return queryset.filter(enterprise_id=user.enterprise_id)
+    return scope_by_region(queryset, user, region_field)
 
 
 def may_set_up(user) -> bool:
@@ -79,7 +90,7 @@ def chains_for_user(user):
     from regions.models import IndustryChain
 
     return (
-        _scoped(IndustryChain.objects.all(), user, "region__code")
+        scope_by_region(IndustryChain.objects.all(), user, "region__code")
         .select_related("region")
         .annotate(firm_count=Count("enterprises", distinct=True))
         .prefetch_related(
@@ -96,7 +107,7 @@ def chains_for_user(user):
 def lead_banks_for_user(user):
     from banks.models import LeadBank
 
-    return _scoped(LeadBank.objects.all(), user, "chain__region__code").select_related(
+    return scope_by_region(LeadBank.objects.all(), user, "chain__region__code").select_related(
         "chain__region", "branch__bank"
     )
 
@@ -106,7 +117,7 @@ def butler_teams_for_user(user):
     from banks.models import ButlerTeam
 
     return (
-        _scoped(ButlerTeam.objects.all(), user, "region__code")
+        scope_by_region(ButlerTeam.objects.all(), user, "region__code")
         .select_related("region", "branch__bank")
         .prefetch_related("members", "enterprises")
         .order_by("region__code", "name")
@@ -118,7 +129,7 @@ def advisory_teams_for_user(user):
     from banks.models import AdvisoryTeam
 
     return (
-        _scoped(AdvisoryTeam.objects.all(), user, "region__code")
+        scope_by_region(AdvisoryTeam.objects.all(), user, "region__code")
         .select_related("region")
         .prefetch_related("members", "enterprises")
         .order_by("region__code", "name")
