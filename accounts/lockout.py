@@ -1,15 +1,42 @@
-"""The answer to a locked-out login (django-axes' ``AXES_LOCKOUT_CALLABLE``)."""
+"""Lockout after failed logins: the two counts django-axes keeps, and the answer to a locked-out
+login (``AXES_HANDLER`` and ``AXES_LOCKOUT_CALLABLE``)."""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
+from axes.handlers.database import AxesDatabaseHandler
+from axes.helpers import get_failure_limit
 from django.conf import settings
+from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 logger = logging.getLogger("accounts.lockout")
+
+
+class PortalAxesHandler(AxesDatabaseHandler):
+    """Axes' database handler with a limit of its own for each lockout combination.
+
+    ``AXES_LOCKOUT_PARAMETERS`` lists two combinations: username + address, then the username
+    alone. Axes compares the larger of their counts with one limit, which would make the username
+    alone lock at the same 5 failures (anyone could lock anyone out). Here the username's count,
+    summed over every address, is scaled so that it reaches the limit only at
+    ``AXES_USERNAME_FAILURE_LIMIT`` failures.
+    """
+
+    def get_failures(self, request: HttpRequest, credentials: dict | None = None) -> int:
+        counts = [
+            attempts.aggregate(total=Sum("failures_since_start"))["total"] or 0
+            for attempts in self.get_user_attempts(request, credentials)
+        ]
+        if len(counts) < 2:
+            return max(counts, default=0)
+        pair, username_only = counts[0], counts[1]
+        limit = get_failure_limit(request, credentials)
+        username_limit = max(limit, settings.AXES_USERNAME_FAILURE_LIMIT)
+        return max(pair, username_only * limit // username_limit)
 
 
 def lockout_message() -> str:

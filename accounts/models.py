@@ -115,7 +115,9 @@ class TOTPDevice(models.Model):
         on_delete=models.CASCADE,
         related_name="totp_device",
     )
-    secret = models.CharField("密钥", max_length=64)
+    # Fernet ciphertext (accounts.crypto), never the base32 secret itself: a copy of the database
+    # or a backup alone does not give away anyone's second factor.
+    secret_encrypted = models.CharField("密钥（加密）", max_length=255)
     confirmed_at = models.DateTimeField("启用时间", null=True, blank=True)
     last_counter = models.BigIntegerField("上次使用的时间步", null=True, blank=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
@@ -130,3 +132,16 @@ class TOTPDevice(models.Model):
     @property
     def is_confirmed(self) -> bool:
         return self.confirmed_at is not None
+
+    @property
+    def secret(self) -> str:
+        """The base32 secret, decrypted."""
+        from accounts.crypto import decrypt_secret
+
+        return decrypt_secret(self.secret_encrypted)
+
+    @secret.setter
+    def secret(self, value: str) -> None:
+        from accounts.crypto import encrypt_secret
+
+        self.secret_encrypted = encrypt_secret(value)

@@ -8,6 +8,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from accounts import totp
+from accounts.crypto import encrypt_secret
 from accounts.models import TOTPDevice, User
 from audit.services import audit_record
 
@@ -45,13 +46,14 @@ def totp_enrol_start(*, user: User) -> TOTPDevice:
     """Give ``user`` a fresh, not yet confirmed secret (replacing an unconfirmed one)."""
     if not user.can_use_second_factor:
         raise ValidationError("当前账号类型无需启用动态验证码。")
+    # Only the ciphertext is stored (accounts.crypto); ``device.secret`` decrypts.
     device, created = TOTPDevice.objects.select_for_update().get_or_create(
-        user=user, defaults={"secret": totp.new_secret()}
+        user=user, defaults={"secret_encrypted": encrypt_secret(totp.new_secret())}
     )
     if not created and not device.is_confirmed:
         device.secret = totp.new_secret()
         device.last_counter = None
-        device.save(update_fields=["secret", "last_counter"])
+        device.save(update_fields=["secret_encrypted", "last_counter"])
     return device
 
 

@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 
 from accounts import totp
 from accounts.forms import OTPCodeForm
@@ -115,6 +116,7 @@ def otp_settings_view(request: HttpRequest) -> HttpResponse:
     context = {"device": device, "form": form}
     if device is not None and not device.is_confirmed:
         context["secret"] = device.secret
-        context["uri"] = totp.provisioning_uri(device.secret, account=user.username)
+        context["uri"] = totp.provisioning_uri(context["secret"], account=user.username)
+        context["qr_svg"] = mark_safe(totp.provisioning_qr_svg(context["uri"]))  # noqa: S308
     status = 400 if request.method == "POST" and form.errors else 200
     return render(request, "accounts/otp_settings.html", context, status=status)

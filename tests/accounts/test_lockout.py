@@ -19,15 +19,18 @@ def user(regions):
     return UserFactory(username="firm-user")
 
 
-def _form_login(client, password):
-    return client.post(reverse("login"), {"username": "firm-user", "password": password})
+def _form_login(client, password, ip="127.0.0.1"):
+    return client.post(
+        reverse("login"), {"username": "firm-user", "password": password}, REMOTE_ADDR=ip
+    )
 
 
-def _api_login(client, password):
+def _api_login(client, password, ip="127.0.0.1"):
     return client.post(
         "/api/v1/auth/token/",
         {"username": "firm-user", "password": password},
         content_type="application/json",
+        REMOTE_ADDR=ip,
     )
 
 
@@ -35,6 +38,8 @@ def test_cool_off_and_limit_are_set_explicitly(settings):
     assert settings.AXES_FAILURE_LIMIT == 5
     assert settings.AXES_COOLOFF_TIME.total_seconds() == 15 * 60
     assert settings.AUTHENTICATION_BACKENDS[0] == "axes.backends.AxesStandaloneBackend"
+    assert settings.AXES_LOCKOUT_PARAMETERS == [["username", "ip_address"], "username"]
+    assert settings.AXES_USERNAME_FAILURE_LIMIT == 20
 
 
 def test_form_locks_out_after_five_failures_with_a_chinese_message(client, user, caplog):
@@ -101,3 +106,60 @@ def test_api_token_login_works_and_the_token_authenticates(client, user):
     token = response.json()["token"]
     me = client.get("/api/v1/needs/", HTTP_AUTHORIZATION=f"Token {token}")
     assert me.status_code == 200
+
+
+def _spread_failures(client, count, login=_form_login):
+    """``count`` wrong passwords, each from another address (4 per address at most)."""
+    for n in range(count):
+        response = login(client, "wrong", ip=f"10.0.{n // 4}.{n % 4 + 1}")
+        assert response.status_code in (200, 400)
+
+
+def test_form_locks_the_username_against_guessing_from_many_addresses(client, user, caplog):
+    _spread_failures(client, 19)  # no address ever reaches 5, so the pair count never locks
+    with caplog.at_level(logging.WARNING, logger="accounts.lockout"):
+        response = _form_login(client, "wrong", ip="10.9.9.9")
+    assert response.status_code == 429
+    text = response.content.decode()
+    assert "登录失败次数过多" in text and "15 分钟后再试" in text
+    # From a fresh address, with the right password, the account stays locked for the cool-off.
+    assert _form_login(client, PASSWORD, ip="192.0.2.1").status_code == 429
+    assert _api_login(client, PASSWORD, ip="192.0.2.2").status_code == 429
+    assert "_auth_user_id" not in client.session
+    assert any("login locked out" in r.getMessage() for r in caplog.records)
+    assert AuditEntry.objects.filter(
+        action="user.locked_out", object_id=str(user.pk), changes__channel="form"
+    ).exists()
+
+
+def test_api_locks_the_username_against_guessing_from_many_addresses(client, user):
+    _spread_failures(client, 19, login=_api_login)
+    response = _api_login(client, "wrong", ip="10.9.9.9")
+    assert response.status_code == 429
+    assert "登录失败次数过多" in response.json()["detail"]
+    assert _api_login(client, PASSWORD, ip="192.0.2.1").status_code == 429
+    assert _form_login(client, PASSWORD, ip="192.0.2.2").status_code == 429
+    assert AuditEntry.objects.filter(action="user.locked_out", changes__channel="api").exists()
+
+
+def test_a_stranger_below_the_username_limit_does_not_lock_the_firm_out(client, user):
+    _spread_failures(client, 16)
+    assert _form_login(client, PASSWORD, ip="192.0.2.1").status_code == 302
+    client.logout()
+    # Success cleared the count; the per-address lockout still comes at 5 from one address.
+    for _ in range(4):
+        assert _api_login(client, "wrong", ip="10.7.7.7").status_code == 400
+    assert _api_login(client, "wrong", ip="10.7.7.7").status_code == 429
+    assert _api_login(client, PASSWORD, ip="192.0.2.3").status_code == 200
+
+
+def test_username_lockout_ends_after_the_cool_off(client, user):
+    from datetime import timedelta
+
+    _spread_failures(client, 19)
+    assert _form_login(client, "wrong", ip="10.9.9.9").status_code == 429  # the 20th locks
+    assert _form_login(client, PASSWORD, ip="192.0.2.1").status_code == 429
+    AccessAttempt.objects.update(
+        attempt_time=AccessAttempt.objects.first().attempt_time - timedelta(minutes=16)
+    )
+    assert _form_login(client, PASSWORD, ip="192.0.2.1").status_code == 302

@@ -140,3 +140,144 @@ def test_disabling_needs_a_current_code(client, officer):
     ok = client.post(reverse("accounts:otp_settings"), {"step": "disable", "code": _code(officer)})
     assert ok.status_code == 302
     assert not TOTPDevice.objects.filter(user=officer).exists()
+
+
+def _stored(device_pk) -> str:
+    """The secret column as the database holds it, bypassing the model."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        table = connection.ops.quote_name(TOTPDevice._meta.db_table)
+        cursor.execute(f"SELECT secret_encrypted FROM {table} WHERE id = %s", [device_pk])  # noqa: S608
+        return cursor.fetchone()[0]
+
+
+def test_the_secret_is_stored_encrypted_and_still_verifies(client, officer):
+    client.force_login(officer)
+    page = client.post(reverse("accounts:otp_settings"), {"step": "start"})
+    secret = page.context["secret"]
+    device = TOTPDevice.objects.get(user=officer)
+    stored = _stored(device.pk)
+    assert secret not in stored and secret.lower() not in stored.lower()
+    assert stored.startswith("gAAAAA")  # a Fernet token
+    assert device.secret == secret
+    # Re-encrypting gives a different ciphertext every time (random IV), same secret.
+    from accounts.crypto import decrypt_secret, encrypt_secret
+
+    assert encrypt_secret(secret) != encrypt_secret(secret)
+    assert decrypt_secret(encrypt_secret(secret)) == secret
+    code = totp.code_for(secret, totp.counter_at())
+    wrong = f"{(int(code) + 1) % 1_000_000:06d}"
+    refused = client.post(reverse("accounts:otp_settings"), {"step": "confirm", "code": wrong})
+    assert refused.status_code == 400 and not TOTPDevice.objects.get(user=officer).is_confirmed
+    done = client.post(reverse("accounts:otp_settings"), {"step": "confirm", "code": code})
+    assert done.status_code == 302 and TOTPDevice.objects.get(user=officer).is_confirmed
+    assert secret not in _stored(device.pk)
+    # Login with the encrypted secret: a wrong code is refused, the right one logs in.
+    client.logout()
+    client.post(reverse("login"), {"username": "officer", "password": PASSWORD})
+    assert client.post(reverse("accounts:otp_verify"), {"code": wrong}).status_code == 400
+    next_code = totp.code_for(secret, totp.counter_at() + 1)
+    assert client.post(reverse("accounts:otp_verify"), {"code": next_code}).status_code == 302
+    assert client.session["_auth_user_id"] == str(officer.pk)
+
+
+def test_enrolment_shows_an_inline_svg_qr_code_and_the_manual_key(client, officer):
+    client.force_login(officer)
+    page = client.post(reverse("accounts:otp_settings"), {"step": "start"})
+    html = page.content.decode()
+    assert page.context["qr_svg"].startswith("<svg") and page.context["qr_svg"] in html
+    assert 'class="otp-qr"' in html and "<title>身份验证器扫描用二维码</title>" in html
+    assert page.context["secret"] in html  # the manual key stays as text
+    assert "no-store" in page["Cache-Control"]  # the secret is never kept by a cache
+    # Drawn on the server: no image fetched from anywhere, the secret never leaves in a URL.
+    assert "<img" not in html.split('id="otp-status"')[1].split("<h2>")[0]
+    import segno
+
+    assert (
+        segno.make(page.context["uri"], error="m").svg_inline(
+            scale=4, border=4, title="身份验证器扫描用二维码", svgclass="otp-qr", lineclass=None
+        )
+        == page.context["qr_svg"]
+    )
+
+
+def test_a_deployment_without_its_own_key_refuses(settings):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from accounts import crypto
+    from accounts.checks import check_totp_encryption_key
+
+    settings.DEBUG = False
+    settings.SECRET_KEY = "a-real-production-secret-key-" + "x" * 40
+    settings.TOTP_ENCRYPTION_KEY = []
+    with pytest.raises(ImproperlyConfigured):
+        crypto.encrypt_secret("JBSWY3DPEHPK3PXP")
+    assert [e.id for e in check_totp_encryption_key(None)] == ["accounts.E001"]
+    settings.TOTP_ENCRYPTION_KEY = ["not-a-fernet-key"]
+    assert [e.id for e in check_totp_encryption_key(None)] == ["accounts.E002"]
+
+
+def test_a_configured_key_encrypts_and_rotation_keeps_old_rows_readable(settings):
+    from cryptography.fernet import Fernet
+    from django.core.exceptions import ImproperlyConfigured
+
+    from accounts import crypto
+    from accounts.checks import check_totp_encryption_key
+
+    old_key, new_key = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    settings.TOTP_ENCRYPTION_KEY = [old_key]
+    stored = crypto.encrypt_secret("JBSWY3DPEHPK3PXP")
+    assert Fernet(old_key.encode()).decrypt(stored.encode()) == b"JBSWY3DPEHPK3PXP"
+    assert check_totp_encryption_key(None) == []
+    settings.TOTP_ENCRYPTION_KEY = [new_key, old_key]
+    assert crypto.decrypt_secret(stored) == "JBSWY3DPEHPK3PXP"
+    settings.TOTP_ENCRYPTION_KEY = [new_key]
+    with pytest.raises(ImproperlyConfigured):
+        crypto.decrypt_secret(stored)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_encrypts_existing_plain_secrets(personas):
+    """Rows written by 0003 (plain base32) are encrypted by 0004, and still verify."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    before = [("accounts", "0003_totp_session_generation")]
+    after = [("accounts", "0004_totp_secret_encrypted")]
+    officer = personas["officer"]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old_apps = executor.loader.project_state(before).apps
+    plain = totp.new_secret()
+    old_apps.get_model("accounts", "TOTPDevice").objects.create(user_id=officer.pk, secret=plain)
+    executor = MigrationExecutor(connection)
+    executor.migrate(after)
+    device = TOTPDevice.objects.get(user=officer)
+    assert plain not in _stored(device.pk) and _stored(device.pk).startswith("gAAAAA")
+    assert device.secret == plain
+    device.confirmed_at = device.created_at
+    device.save(update_fields=["confirmed_at"])
+    assert totp_check(user=officer, code=totp.code_for(plain, totp.counter_at())) is True
+    assert totp_check(user=officer, code="000000") is False
+
+
+def test_check_deploy_refuses_a_missing_totp_key():
+    """A deployment without its own TOTP_ENCRYPTION_KEY fails ``check --deploy`` (CI runs it)."""
+    import subprocess
+    import sys
+
+    from tests.portal.test_settings import ROOT, production_env
+
+    env = production_env()
+    env.pop("TOTP_ENCRYPTION_KEY")
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "accounts.E001" in result.stdout + result.stderr

@@ -37,6 +37,7 @@ def production_env(**extra: str) -> dict[str, str]:
             "DJANGO_SETTINGS_MODULE": "portal.settings",
             "DEBUG": "0",
             "SECRET_KEY": "prod-" + "k3y-" * 16,
+            "TOTP_ENCRYPTION_KEY": "cHJvZC10b3RwLWtleS0zMi1ieXRlcy1sb25nLS0tLS0=",
             "ALLOWED_HOSTS": "rongzi.example.cn",
             "SECURE_SSL_REDIRECT": "1",
             "SECURE_HSTS_PRELOAD": "1",

@@ -109,6 +109,59 @@ def _apply(user: User, policy) -> Any:
     )
 
 
+def _privacy_dashboard_calendar_objects(personas, regions, policy, other_policy) -> dict:
+    """Real rows, one per side, for the addresses keyed by their own id: review and deletion
+    requests, bulletins, jobs; and a working-day override (one calendar for every region)."""
+    from datetime import date
+
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from dashboards.models import Bulletin, Job
+    from privacy.services import deletion_request_create, review_request_create
+    from workdays.models import WorkdayOverride
+
+    objects = {}
+    for side, member, staff, policy_, region in (
+        ("", personas["member"], personas["staff"], policy, regions["daiyue"]),
+        (
+            "other_",
+            personas["other_member"],
+            personas["other_staff"],
+            other_policy,
+            regions["qingdao"],
+        ),
+    ):
+        mark = "甲方" if not side else "乙方"
+        objects[f"{side}review"] = review_request_create(
+            enterprise=member.enterprise, policy=policy_, user=member, reason=f"{mark}复核理由标记"
+        )
+        objects[f"{side}deletion_request"] = deletion_request_create(
+            enterprise=member.enterprise, user=member
+        )
+        bulletin = Bulletin(region=region, month=date(2026, 9, 1), data={})
+        bulletin.pdf.save(f"{side}bulletin.pdf", ContentFile(PDF), save=False)
+        bulletin.xlsx.save(f"{side}bulletin.xlsx", ContentFile(b"PK\x03\x04"), save=False)
+        bulletin.save()
+        objects[f"{side}bulletin"] = bulletin
+        job = Job(
+            kind=Job.Kind.DASHBOARD_EXPORT,
+            status=Job.Status.DONE,
+            progress=100,
+            message=f"{mark}任务标记",
+            requested_by=staff,
+        )
+        job.result.save(f"{side}export.xlsx", ContentFile(b"PK\x03\x04"), save=False)
+        job.save()
+        objects[f"{side}job"] = job
+    # Dec 31 of this year, as it already is: shown on the calendar page, changes no deadline.
+    day = date(timezone.localdate().year, 12, 31)
+    objects["override"] = WorkdayOverride.objects.create(
+        date=day, is_working_day=day.weekday() < 5, note="工作日调整标记"
+    )
+    return objects
+
+
 @pytest.fixture
 def world(personas, regions, media, django_capture_on_commit_callbacks) -> World:
     from catalogue.services import saved_search_create, saved_search_unsubscribe_token
@@ -193,6 +246,7 @@ def world(personas, regions, media, django_capture_on_commit_callbacks) -> World
         "saved": saved,
         "other_saved": other_saved,
         "unsubscribe_token": saved_search_unsubscribe_token(saved),
+        **_privacy_dashboard_calendar_objects(personas, regions, policy, other_policy),
     }
     firm_a_sees = SIDE_A | ADMIN
     firm_b_sees = SIDE_B | ADMIN
@@ -209,6 +263,11 @@ def world(personas, regions, media, django_capture_on_commit_callbacks) -> World
         "乙方草稿产品标记": frozenset({"other_staff", "admin"}),
         "甲方保存搜索标记": frozenset({"member"}),
         "乙方保存搜索标记": frozenset({"other_member"}),
+        "甲方复核理由标记": frozenset({"member", "staff", "admin"}),
+        "乙方复核理由标记": frozenset({"other_member", "other_staff", "admin"}),
+        "甲方任务标记": frozenset({"staff"}),  # a job is its requester's alone
+        "乙方任务标记": frozenset({"other_staff"}),
+        "工作日调整标记": frozenset({"staff", "other_staff", "admin"}),
     }
     return World(users=users, objects=objects, markers=markers)
 

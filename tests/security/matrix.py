@@ -114,6 +114,7 @@ NOT_FIRMS = SIGNED_IN - MEMBERS
 NO_SUCH = 999_999
 APPLICATION_SEES = frozenset({"member", "staff", "admin"})
 A_STAFF = frozenset({"staff", "admin"})
+B_STAFF = frozenset({"other_staff", "admin"})
 
 # --- API steps: (url name, serializer payload, the roles that may take the step) ---------------
 NEED_STEPS: dict[str, tuple[Callable[[World], dict], frozenset[str]]] = {
@@ -349,11 +350,33 @@ TABLE: dict[str, Entry] = {
     ),
     "privacy:staff_reviews": entry(Case(same(only(STAFF)))),
     "privacy:staff_review_answer": entry(
-        Case(same(missing(STAFF)), kwargs=lambda w: {"pk": NO_SUCH}, label="missing")
+        Case(
+            same({**only(STAFF), "other_staff": NF}),
+            kwargs=lambda w: {"pk": w["review"].pk},
+            data=lambda w: {"answer": "经人工复核，维持测算结果。"},
+            label="own",
+        ),
+        Case(
+            same({**only(STAFF), "staff": NF}),
+            kwargs=lambda w: {"pk": w["other_review"].pk},
+            data=lambda w: {"answer": "经人工复核，维持测算结果。"},
+            label="other",
+        ),
+        Case(same(missing(STAFF)), kwargs=lambda w: {"pk": NO_SUCH}, label="missing"),
     ),
     "privacy:staff_requests": entry(Case(same(only(STAFF)))),
     "privacy:staff_request_fulfil": entry(
-        Case(post_only(missing(STAFF)), kwargs=lambda w: {"pk": NO_SUCH}, label="missing")
+        Case(
+            post_only({**only(STAFF), "other_staff": NF}),
+            kwargs=lambda w: {"pk": w["deletion_request"].pk},
+            label="own",
+        ),
+        Case(
+            post_only({**only(STAFF), "staff": NF}),
+            kwargs=lambda w: {"pk": w["other_deletion_request"].pk},
+            label="other",
+        ),
+        Case(post_only(missing(STAFF)), kwargs=lambda w: {"pk": NO_SUCH}, label="missing"),
     ),
     # --- bank and district pages -----------------------------------------------------------
     "needs:released": entry(Case(same(only(BANKS, other=NF)))),
@@ -370,20 +393,47 @@ TABLE: dict[str, Entry] = {
         Case(post_only(only({"staff", "other_staff"}, other=NF)))
     ),
     "dashboards:bulletin_download": entry(
-        Case(same(signed_in(NF)), kwargs=lambda w: {"pk": NO_SUCH, "fmt": "pdf"}, label="missing")
+        *(
+            Case(
+                same(scoped(sees)),
+                kwargs=lambda w, name=name, fmt=fmt: {"pk": w[name].pk, "fmt": fmt},
+                label=f"{name} {fmt}",
+            )
+            for name, sees in (("bulletin", A_STAFF), ("other_bulletin", B_STAFF))
+            for fmt in ("pdf", "xlsx")
+        ),
+        Case(
+            same(signed_in(NF)),
+            kwargs=lambda w: {"pk": w["bulletin"].pk, "fmt": "exe"},
+            label="unknown format",
+        ),
+        Case(same(signed_in(NF)), kwargs=lambda w: {"pk": NO_SUCH, "fmt": "pdf"}, label="missing"),
     ),
     "dashboards:job_start": entry(Case(post_only(signed_in(NF)))),
-    "dashboards:job": entry(
-        Case(same(signed_in(NF)), kwargs=lambda w: {"pk": NO_SUCH}, label="missing")
-    ),
-    "dashboards:job_download": entry(
-        Case(same(signed_in(NF)), kwargs=lambda w: {"pk": NO_SUCH}, label="missing")
-    ),
+    # A job is its requester's alone: another staff member, even the admin, gets 404.
+    **{
+        f"dashboards:{name}": entry(
+            Case(same(scoped({"staff"})), kwargs=lambda w: {"pk": w["job"].pk}, label="own"),
+            Case(
+                same(scoped({"other_staff"})),
+                kwargs=lambda w: {"pk": w["other_job"].pk},
+                label="other",
+            ),
+            Case(same(signed_in(NF)), kwargs=lambda w: {"pk": NO_SUCH}, label="missing"),
+        )
+        for name in ("job", "job_download")
+    },
     # --- working-day calendar and district set-up (others: 404) ------------------------------
     "workdays:calendar": entry(Case(same(only(STAFF, other=NF)))),
     "workdays:override_set": entry(Case(post_only(only(STAFF, other=NF)))),
+    # One calendar for the whole country: every district's staff keeps it, nobody else sees it.
     "workdays:override_delete": entry(
-        Case(post_only(signed_in(NF)), kwargs=lambda w: {"pk": NO_SUCH}, label="missing")
+        Case(
+            post_only(only(STAFF, other=NF)),
+            kwargs=lambda w: {"pk": w["override"].pk},
+            label="existing",
+        ),
+        Case(post_only(signed_in(NF)), kwargs=lambda w: {"pk": NO_SUCH}, label="missing"),
     ),
     "workdays:schedule_enter": entry(Case(post_only(only(STAFF, other=NF)))),
     "regions:chains": entry(Case(same(only(STAFF, other=NF)))),

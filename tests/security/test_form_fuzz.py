@@ -46,6 +46,8 @@ FORM_PAGES: dict[str, Callable[[World, dict], str]] = {
     "privacy:contact_consent": lambda w, kw: reverse("needs:detail", kwargs={"pk": kw["need_id"]}),
     "workdays:override_set": lambda w, kw: reverse("workdays:calendar"),
     "workdays:schedule_enter": lambda w, kw: reverse("workdays:calendar"),
+    "workdays:override_delete": lambda w, kw: reverse("workdays:calendar"),
+    "privacy:staff_request_fulfil": lambda w, kw: reverse("privacy:staff_requests"),
     "regions:chain_delete": lambda w, kw: reverse("regions:chain_edit", kwargs=kw),
     "regions:lead_bank_add": lambda w, kw: reverse("regions:chain_edit", kwargs=kw),
     "regions:lead_bank_remove": lambda w, kw: reverse(
