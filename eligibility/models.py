@@ -24,9 +24,11 @@ class EligibilityResultQuerySet(models.QuerySet["EligibilityResult"]):
 class EligibilityResult(models.Model):
     """The latest background evaluation of one policy for one firm (its profile facts).
 
-    Only results that are not a plain "no" are kept (eligible True, or undecided for want of a
-    fact); a firm that stops qualifying loses its row. ``evaluated_at`` is when the result was
-    last computed as it stands: a re-match that finds it unchanged leaves the row alone.
+    Only the policies the firm qualifies for are kept (``eligible`` True, with the amount or the
+    maximum); a result undecided for want of a fact, or a plain "no", has no row, and a firm that
+    stops qualifying loses its row (``eligible`` stays nullable for rows written before).
+    ``evaluated_at`` is when the result was last computed as it stands: a re-match that finds it
+    unchanged leaves the row alone.
     """
 
     enterprise = models.ForeignKey(

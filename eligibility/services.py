@@ -1,11 +1,15 @@
 """Writes for eligibility: background re-matching with stored results and notifications, and
 calculations a firm saves.
 
-Re-matching stores, per (firm, policy), the latest result that is not a plain "no" (eligible,
-or undecided for want of a fact), in bulk (one upsert per chunk of firms). A firm that newly
-qualifies for a policy, or qualifies for one closing within 14 days, is told once: the
-notification's dedupe key names the firm, the policy (and the closing date), so a rerun sends
-nothing twice.
+Re-matching stores, per (firm, policy), the policies a firm qualifies for (eligible, with the
+amount or the maximum), in bulk (one upsert per chunk of firms, unchanged rows left alone). A
+result left undecided for want of a fact is not stored: on real profiles that is most pairs
+(the profile lacks the policy's own facts, such as a project's investment), every reader of the
+stored results (the firm's matched list, notifications, the dashboards' "most matched") reads
+only eligible rows, and the calculator names the missing facts live, with explanations. A firm
+that newly qualifies for a policy, or qualifies for one closing within 14 days, is told once:
+the notification's dedupe key names the firm, the policy (and the closing date), so a rerun
+sends nothing twice.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
-from django.db import transaction
+from django.db import connection, transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
@@ -54,6 +58,8 @@ class RematchStats:
     enterprises: int = 0
     policies: int = 0
     evaluations: int = 0
+    eligible: int = 0  # (firm, policy) pairs found eligible: the rows that should be stored
+    undecided: int = 0  # pairs left undecided for want of a fact (not stored)
     stored: int = 0  # rows written (new or changed)
     unchanged: int = 0  # results found as they were stored (rows left alone)
     removed: int = 0
@@ -146,7 +152,7 @@ def eligibility_rematch(
                     "max_amount_yuan",
                 )
             }
-            rows: list[EligibilityResult] = []
+            rows: list[_Row] = []
             kept: set[tuple[int, int]] = set()
             events: list[tuple[str, int, Any, Any]] = []
             chunk_facts = [enterprise_facts(firm) for firm in chunk]
@@ -157,39 +163,18 @@ def eligibility_rematch(
                 policy = candidate.policy
                 key = (firm.pk, policy.pk)
                 kept.add(key)
+                stats.eligible += 1
                 before = previous.get(key)
                 state = [candidate.rule.pk, eligible, amount, maximum]
                 if before is None or before[1] != state:
-                    rows.append(
-                        EligibilityResult(
-                            enterprise_id=firm.pk,
-                            policy_id=policy.pk,
-                            rule_version_id=candidate.rule.pk,
-                            eligible=eligible,
-                            amount_yuan=amount,
-                            max_amount_yuan=maximum,
-                            evaluated_at=now,
-                        )
-                    )
+                    rows.append((firm.pk, policy.pk, candidate.rule.pk, eligible, amount, maximum))
                 if eligible:
                     if before is None or before[1][1] is not True:
                         events.append(("new", firm.pk, policy, (amount, maximum)))
                     if policy.valid_to is not None and as_of <= policy.valid_to <= closing_until:
                         events.append(("closing", firm.pk, policy, (amount, maximum)))
             if rows:
-                EligibilityResult.objects.bulk_create(
-                    rows,
-                    batch_size=1000,
-                    update_conflicts=True,
-                    unique_fields=["enterprise", "policy"],
-                    update_fields=[
-                        "rule_version",
-                        "eligible",
-                        "amount_yuan",
-                        "max_amount_yuan",
-                        "evaluated_at",
-                    ],
-                )
+                _upsert(rows, now)
             stale = [pk for key, (pk, _) in previous.items() if key not in kept]
             if stale:
                 for i in range(0, len(stale), 5000):
@@ -203,6 +188,64 @@ def eligibility_rematch(
     return stats
 
 
+# (enterprise_id, policy_id, rule_version_id, eligible, amount_yuan, max_amount_yuan)
+_Row = tuple[int, int, int, bool | None, int | None, int | None]
+_UPDATED = ("rule_version_id", "eligible", "amount_yuan", "max_amount_yuan", "evaluated_at")
+
+
+def _upsert(rows: list[_Row], now: Any) -> None:
+    """Insert or update these results (new or changed ones only), inside the caller's atomic.
+
+    On PostgreSQL: COPY into a temporary table, then one ``INSERT … SELECT … ON CONFLICT DO
+    UPDATE`` (no model instances, no per-row SQL; an overlapping run's rows are updated, not a
+    conflict). Elsewhere: ``bulk_create`` with ``update_conflicts``, in batches.
+    """
+    if connection.vendor != "postgresql":
+        EligibilityResult.objects.bulk_create(
+            [
+                EligibilityResult(
+                    enterprise_id=e,
+                    policy_id=p,
+                    rule_version_id=r,
+                    eligible=eligible,
+                    amount_yuan=amount,
+                    max_amount_yuan=maximum,
+                    evaluated_at=now,
+                )
+                for e, p, r, eligible, amount, maximum in rows
+            ],
+            batch_size=1000,
+            update_conflicts=True,
+            unique_fields=["enterprise", "policy"],
+            update_fields=[
+                "rule_version",
+                "eligible",
+                "amount_yuan",
+                "max_amount_yuan",
+                "evaluated_at",
+            ],
+        )
+        return
+    table = EligibilityResult._meta.db_table
+    columns = ("enterprise_id", "policy_id", *_UPDATED)
+    names = ", ".join(columns)
+    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in _UPDATED)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMPORARY TABLE eligibility_upsert (enterprise_id bigint, policy_id bigint, "
+            "rule_version_id bigint, eligible boolean, amount_yuan bigint, "
+            "max_amount_yuan bigint, evaluated_at timestamptz) ON COMMIT DROP"
+        )
+        with cursor.copy(f"COPY eligibility_upsert ({names}) FROM STDIN") as copy:
+            for e, p, r, eligible, amount, maximum in rows:
+                copy.write_row((e, p, r, eligible, amount, maximum, now))
+        cursor.execute(
+            f"INSERT INTO {table} ({names}) SELECT {names} FROM eligibility_upsert "  # noqa: S608 - names are ours
+            f"ON CONFLICT (enterprise_id, policy_id) DO UPDATE SET {updates}"
+        )
+        cursor.execute("DROP TABLE eligibility_upsert")
+
+
 def _matches(
     chunk_facts: list[dict[str, Any]],
     candidates: list[Candidate],
@@ -210,26 +253,30 @@ def _matches(
     as_of: date,
     stats: RematchStats,
 ) -> Iterator[tuple[int, Candidate, tuple[bool | None, int | None, int | None]]]:
-    """(firm index, candidate, quick result) of every result that is not a plain "no".
+    """(firm index, candidate, quick result) of every eligible result (undecided and plain "no"
+    are not stored).
 
     Many firms are evaluated column-wise (``eligibility.columnar``: each policy once over the
-    whole chunk, its region gate included); a few firm by firm against the policies of their
-    region (the columns would cost more than they save). Both give ``CompiledRule.quick``'s
-    results.
+    whole chunk, its region gate included, and only the eligible firms' cells leave numpy); a
+    few firm by firm against the policies of their region (the columns would cost more than
+    they save). Both give ``CompiledRule.quick``'s results.
     """
     if len(chunk_facts) >= COLUMNAR_MIN_FIRMS:
         columns = FactColumns(chunk_facts)
         for candidate in candidates:
             result = quick_many(candidate.compiled, columns, as_of, candidate.region_code)
             stats.evaluations += len(chunk_facts)
-            for i in np.flatnonzero(result.eligible != 0).tolist():
+            stats.undecided += int(np.count_nonzero(result.eligible == -1))
+            for i in np.flatnonzero(result.eligible == 1).tolist():
                 yield i, candidate, result.row(i)
         return
     for i, facts in enumerate(chunk_facts):
         for candidate in applicable(grouped, facts.get("region_code")):
             outcome = candidate.compiled.quick(facts, as_of, candidate.region_code)
             stats.evaluations += 1
-            if outcome[0] is not False:
+            if outcome[0] is None:
+                stats.undecided += 1
+            elif outcome[0] is True:
                 yield i, candidate, outcome
 
 
@@ -239,8 +286,13 @@ def _send_events(events: list[tuple[str, int, Any, Any]]) -> int:
     for user in User.objects.filter(enterprise_id__in=firm_ids, is_active=True).order_by("pk"):
         members.setdefault(user.enterprise_id, []).append(user)
     sent = 0
+    urls: dict[int, str] = {}
     for kind, firm_id, policy, (amount, maximum) in events:
-        url = _policy_url(policy.pk)
+        if firm_id not in members:
+            continue  # a firm without active members: nobody to tell
+        url = urls.get(policy.pk)
+        if url is None:
+            url = urls[policy.pk] = _policy_url(policy.pk)
         if kind == "new":
             sent += _notify(
                 members=members,

@@ -365,6 +365,24 @@ def retention_sweep(*, now=None) -> dict[str, int]:
 # --- Human review of automated results --------------------------------------------------------
 
 
+def _live_result(*, enterprise: Enterprise, policy: Policy) -> dict[str, Any]:
+    """The engine's answer now, for a pair the nightly match does not store (only qualifying
+    pairs are stored): the reviewer sees what the firm saw, missing facts included."""
+    from eligibility.selectors import eligibility_results, enterprise_facts
+
+    today = timezone.localdate()
+    rows = eligibility_results(
+        facts=enterprise_facts(enterprise), as_of=today, policy_ids=[policy.pk]
+    )
+    row = rows[0] if rows else {"eligible": None, "amount_yuan": None, "missing_facts": []}
+    return {
+        "eligible": row["eligible"],
+        "amount_yuan": row["amount_yuan"],
+        "missing_facts": list(row.get("missing_facts") or []),
+        "evaluated_at": timezone.now().isoformat(),
+    }
+
+
 @transaction.atomic
 def review_request_create(
     *, enterprise: Enterprise, policy: Policy, user: User, reason: str
@@ -384,15 +402,14 @@ def review_request_create(
     ).exists():
         raise ValidationError({"reason": "该政策已有待复核的申请，请等待答复。"})
     result = EligibilityResult.objects.filter(enterprise=enterprise, policy=policy).first()
-    snapshot = (
-        {
+    if result is not None:
+        snapshot = {
             "eligible": result.eligible,
             "amount_yuan": result.amount_yuan,
             "evaluated_at": result.evaluated_at.isoformat(),
         }
-        if result is not None
-        else {"eligible": False}
-    )
+    else:
+        snapshot = _live_result(enterprise=enterprise, policy=policy)
     review = ReviewRequest.objects.create(
         enterprise=enterprise, policy=policy, requested_by=user, result=snapshot, reason=reason
     )

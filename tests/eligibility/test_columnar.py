@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from eligibility.columnar import FactColumns, quick_many
+from eligibility.columnar import FactColumns, prepare, quick_many
 from eligibility.engine import compile_rule
 from eligibility.facts import BENEFICIARY_KINDS, FACTS
 from tests.eligibility.test_matching_seeded import AS_OF, seeded
@@ -102,6 +102,10 @@ def test_every_seeded_rule_agrees_firm_by_firm():
         "qd-2024b2-data-element-case-award",
     ):
         assert vectorised[key], key
+    # So do staged payouts and choices between fixed or maximum-only awards (the nightly
+    # re-match's slow cases before).
+    for key in ("ta-dongping-ipo-staged-subsidy", "qd-2024b2-first-set-award"):
+        assert vectorised[key], key
     assert sum(vectorised.values()) > len(vectorised) // 2
 
 
@@ -173,6 +177,58 @@ def test_every_seeded_rule_agrees_firm_by_firm():
             },
             "benefit": {"type": "max_only", "max_amount_yuan": 1_000_000},
         },
+        {  # a choice: the first option that holds; an unknown one before it leaves it open
+            "annual_cap_yuan": 1_200_000,
+            "conditions": {"fact": "employees", "op": "gte", "value": 10, "label": "≥10人"},
+            "benefit": {
+                "type": "choose",
+                "cap_yuan": 1_500_000,
+                "options": [
+                    {
+                        "when": {
+                            "fact": "model_kind",
+                            "op": "eq",
+                            "value": "general",
+                            "label": "通用",
+                        },
+                        "benefit": {"type": "fixed", "amount_yuan": 2_000_000},
+                    },
+                    {
+                        "when": {
+                            "fact": "uses_city_compute_platform",
+                            "op": "is_true",
+                            "label": "算力平台",
+                        },
+                        "benefit": {"type": "max_only", "max_amount_yuan": 500_000},
+                    },
+                    {
+                        "when": {
+                            "fact": "annual_revenue_yuan",
+                            "op": "gt",
+                            "value": 5_000_000,
+                            "label": "收入超过500万",
+                        },
+                        "benefit": {"type": "fixed", "amount_yuan": 300_000, "cap_yuan": 250_000},
+                    },
+                ],
+            },
+        },
+        {  # staged payouts by ratio, capped per claim; a stage outside the staged ones is no
+            "conditions": {
+                "fact": "listing_board",
+                "op": "ne",
+                "value": "neeq",
+                "label": "非新三板",
+            },
+            "benefit": {
+                "type": "staged",
+                "total_yuan": 5_000_000,
+                "ratios": [1, 3, 4],
+                "stage_fact": "listing_stage",
+                "stages": ["signed", "counselling_filed", "application_accepted"],
+                "cap_yuan": 1_800_000,
+            },
+        },
     ],
 )
 @pytest.mark.parametrize("region", [None, "370200", "370911"])
@@ -204,3 +260,120 @@ def test_a_fact_no_firm_has_is_unknown_for_all():
     bulk = quick_many(compile_rule(rule), FactColumns(rows), AS_OF)
     assert bulk.vectorised
     assert [bulk.row(i)[0] for i in range(2)] == [None, True]
+
+
+# A rule reading integer, boolean and list facts, its benefit a rate of an integer fact.
+MIXED_RULE = {
+    "conditions": {
+        "all": [
+            {"fact": "uses_city_compute_platform", "op": "is_true", "label": "算力平台"},
+            {"fact": "annual_revenue_yuan", "op": "gt", "value": 5_000_000, "label": "收入"},
+            {
+                "any": [
+                    {"fact": "employees", "op": "gte", "value": 10, "label": "≥10人"},
+                    {
+                        "fact": "qualifications",
+                        "op": "has_any",
+                        "value": ["srdi", "little_giant"],
+                        "label": "专精特新",
+                    },
+                ]
+            },
+        ]
+    },
+    "benefit": {"type": "percent", "fact": "compute_spend_yuan", "rate": "0.2", "cap_yuan": 10**6},
+}
+
+
+def _mixed_rows(size: int, rng: random.Random) -> list[dict]:
+    rows = []
+    for _ in range(size):
+        facts: dict[str, Any] = {"region_code": rng.choice(REGIONS)}
+        for name, value in (
+            ("uses_city_compute_platform", rng.random() < 0.7),
+            ("annual_revenue_yuan", rng.choice([5_000_000, 5_000_001, rng.randint(0, 10**7)])),
+            ("employees", rng.randint(0, 20)),
+            ("qualifications", rng.sample(["srdi", "little_giant", "tech_sme"], rng.randint(0, 2))),
+            ("compute_spend_yuan", rng.randint(0, 10**7)),
+        ):
+            if rng.random() >= 0.1:
+                facts[name] = value
+        rows.append(facts)
+    return rows
+
+
+def _agrees(rule: dict, rows: list[dict], region: str | None = "370200") -> bool:
+    compiled = compile_rule(rule)
+    bulk = quick_many(compiled, FactColumns(rows), AS_OF, region)
+    assert [bulk.row(i) for i in range(len(rows))] == [
+        compiled.quick(facts, AS_OF, region) for facts in rows
+    ]
+    return bulk.vectorised
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("annual_revenue_yuan", True),  # a bool where an integer belongs
+        ("annual_revenue_yuan", Decimal("5000000.5")),
+        ("annual_revenue_yuan", 5_000_001.0),  # a float
+        ("annual_revenue_yuan", 2**70),  # beyond int64
+        ("employees", 10.0),
+        ("uses_city_compute_platform", 1),  # an int where a bool belongs: not ``True``
+        ("uses_city_compute_platform", "true"),
+        ("qualifications", ("srdi",)),  # a tuple where a list belongs
+        ("qualifications", "srdi"),  # a bare string: has_any reads its letters
+        ("compute_spend_yuan", Decimal("300000")),  # the benefit's fact: the per-firm path
+        ("compute_spend_yuan", 2**80),
+    ],
+)
+def test_an_unparsed_value_gives_what_the_per_firm_path_gives(name, value):
+    """Facts that did not come through ``parse_facts`` (a value of the wrong type, late in the
+    population, after whole blocks of well-typed ones) give firm by firm what ``quick`` gives."""
+    rows = _mixed_rows(2600, random.Random(11))
+    for i in (5, 2100, 2599):  # the first block and a later one
+        rows[i] = {**rows[i], name: value, "uses_city_compute_platform": True}
+        if name != "uses_city_compute_platform":
+            rows[i]["employees"] = 12
+    _agrees(MIXED_RULE, rows)
+
+
+def test_columns_built_block_by_block_match_one_pass(monkeypatch):
+    """Blocks of 7 firms: categories in order of first appearance over all blocks, lists that
+    first appear in a late block, a column whose every block is empty of the fact."""
+    rows = _mixed_rows(300, random.Random(3))
+    for row in rows[:40]:
+        row.pop("qualifications", None)
+    one_pass = FactColumns(rows)
+    monkeypatch.setattr("eligibility.columnar._BLOCK", 7)
+    blocked = FactColumns(rows)
+    names = ["qualifications", "region_code", "uses_city_compute_platform", "credit_rating"]
+    blocked.prepare([(n, "categorical") for n in names] + [("employees", "numeric")])
+    for name in names:
+        a, b = one_pass.categorical(name), blocked.categorical(name)
+        assert a.categories == b.categories, name
+        assert a.codes.tolist() == b.codes.tolist(), name
+        assert a.known.tolist() == b.known.tolist(), name
+    a, b = one_pass.numeric("employees"), blocked.numeric("employees")
+    assert (a.values.tolist(), a.known.tolist()) == (b.values.tolist(), b.known.tolist())
+    assert _agrees(MIXED_RULE, rows)
+
+
+def test_prepare_builds_every_column_the_rules_read_once():
+    rows = _mixed_rows(50, random.Random(5))
+    cols = FactColumns(rows)
+    rules = [(compile_rule(MIXED_RULE), "370200"), (compile_rule(MIXED_RULE), None)]
+    prepare(cols, rules, AS_OF)
+    assert set(cols._numeric) == {"annual_revenue_yuan", "employees", "compute_spend_yuan"}
+    assert set(cols._categorical) == {
+        "beneficiary_kind",
+        "region_code",
+        "uses_city_compute_platform",
+        "qualifications",
+    }
+    assert cols._raw == {}  # taken block by block, no whole-column pass
+    for compiled, region in rules:
+        bulk = quick_many(compiled, cols, AS_OF, region)
+        assert [bulk.row(i) for i in range(len(rows))] == [
+            compiled.quick(facts, AS_OF, region) for facts in rows
+        ]

@@ -273,3 +273,43 @@ def test_staff_lists_run_constant_queries(client, world, regions, django_assert_
         grow(5)
         with django_assert_num_queries(len(small.captured_queries)):
             client.get(reverse(name))
+
+
+def test_review_of_a_pair_the_nightly_match_does_not_store_snapshots_the_live_result(
+    client, world, regions
+):
+    """Only qualifying pairs are stored; a review of any other policy records what the engine
+    says now (here: undecided, the firm's profile lacking the fact), never a made-up "no"."""
+    from policies.models import PolicyRule
+
+    policy = PolicyFactory(region=regions["daiyue"], title="数据要素奖励")
+    PolicyRule.objects.create(
+        policy=policy,
+        valid_from=timezone.localdate().replace(year=2024, month=1, day=1),
+        data={
+            "conditions": {
+                "all": [
+                    {
+                        "fact": "regional_equity_direct_financing_yuan",
+                        "op": "gte",
+                        "value": 1_000_000,
+                        "label": "区域性股权市场直接融资不低于100万元",
+                    }
+                ]
+            },
+            "benefit": {"type": "fixed", "amount_yuan": 100_000},
+        },
+    )
+    client.force_login(world["member"])
+    calculator = client.get(
+        reverse("eligibility:calculator"),
+        {"region_code": world["firm"].region.code, "beneficiary_kind": "enterprise", "calc": "1"},
+    )
+    assert reverse("privacy:review_request", args=[policy.pk]) in calculator.content.decode()
+    ok = client.post(
+        reverse("privacy:review_request", args=[policy.pk]), {"reason": "已有数据产品收入"}
+    )
+    assert ok.status_code == 302
+    review = ReviewRequest.objects.get(policy=policy)
+    assert review.result["eligible"] is None
+    assert review.result["missing_facts"] == ["regional_equity_direct_financing_yuan"]
