@@ -16,7 +16,7 @@ import io
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -528,10 +528,35 @@ def _rows(sheet, required: list[str]) -> Iterable[tuple[int, dict[str, Any]]]:
         yield number, dict(zip(names, values, strict=False))
 
 
-def catalogue_import(*, file, user: User | None) -> ImportResult:
+#: Rows between two progress reports of an import.
+PROGRESS_EVERY = 20
+
+
+def _row_counter(sheets: dict[str, Any], progress: Callable[[int], None] | None):
+    """A callback to call after each row: reports the share of rows done (5–95 %)."""
+    if progress is None:
+        return lambda: None
+    names = [name for name in (PRODUCT_SHEET, POLICY_SHEET) if name in sheets]
+    # max_row comes from the sheet's recorded dimensions (no second read of the file).
+    total = max(1, sum(max(0, (sheets[name].max_row or 1) - 1) for name in names))
+    done = 0
+
+    def tick() -> None:
+        nonlocal done
+        done += 1
+        if done % PROGRESS_EVERY == 0:
+            progress(5 + int(90 * min(done, total) / total))
+
+    return tick
+
+
+def catalogue_import(
+    *, file, user: User | None, progress: Callable[[int], None] | None = None
+) -> ImportResult:
     """Import the sheets 信贷产品 and 政策 of an .xlsx file; all rows or none.
 
     Raises :class:`ImportError_` listing every bad row (sheet, row number, reason) in Chinese.
+    ``progress`` (optional) is called with the percentage of rows checked so far.
     """
     try:
         workbook = load_workbook(file, read_only=True, data_only=True)
@@ -539,7 +564,9 @@ def catalogue_import(*, file, user: User | None) -> ImportResult:
         raise ImportError_(["无法读取该文件，请上传 Excel（.xlsx）文件"]) from exc
     sheets = {ws.title: ws for ws in workbook.worksheets}
     if PRODUCT_SHEET not in sheets and POLICY_SHEET not in sheets:
+        workbook.close()
         raise ImportError_([f"文件中没有“{PRODUCT_SHEET}”或“{POLICY_SHEET}”工作表"])
+    tick = _row_counter(sheets, progress)
     result = ImportResult()
     errors: list[str] = []
     seen: set[str] = set()
@@ -548,6 +575,7 @@ def catalogue_import(*, file, user: User | None) -> ImportResult:
         with transaction.atomic():
             if PRODUCT_SHEET in sheets:
                 for number, row in _rows(sheets[PRODUCT_SHEET], ["产品名称", "银行"]):
+                    tick()
                     where = f"{PRODUCT_SHEET}第{number}行"
                     try:
                         with transaction.atomic():
@@ -565,6 +593,7 @@ def catalogue_import(*, file, user: User | None) -> ImportResult:
                         errors.append(f"{where}：{_messages(exc)}")
             if POLICY_SHEET in sheets:
                 for number, row in _rows(sheets[POLICY_SHEET], ["政策名称"]):
+                    tick()
                     where = f"{POLICY_SHEET}第{number}行"
                     try:
                         with transaction.atomic():

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from banks.models import LoanProduct
 from banks.selectors import product_history
 from banks.services import product_create, product_publish, product_unpublish, product_update
-from catalogue.excel import ImportError_, catalogue_export, catalogue_import
+from catalogue.excel import catalogue_export
 from catalogue.forms import ImportForm, PolicyForm, ProductForm, SavedSearchForm
 from catalogue.models import CatalogueKind, SavedSearch
 from catalogue.services import (
@@ -165,19 +165,17 @@ def staff_publish(request: HttpRequest, kind: str, pk: int, publish: bool) -> Ht
 
 @login_required
 def staff_import(request: HttpRequest) -> HttpResponse:
-    """Import products and policies from Excel; any bad row rejects the whole file."""
+    """Import products and policies from Excel on the worker; any bad row rejects the whole
+    file. The form checks the upload's type and size; the job page shows progress and errors."""
+    from dashboards.services import catalogue_import_start
+
     _require_staff(request)
     form = ImportForm(request.POST or None, request.FILES or None)
-    errors: list[str] = []
     if request.method == "POST" and form.is_valid():
-        try:
-            result = catalogue_import(file=form.cleaned_data["file"], user=request.user)
-        except ImportError_ as exc:
-            errors = exc.errors
-        else:
-            messages.success(request, f"导入成功：{result.summary()}")
-            return redirect("catalogue:staff_index")
-    return render(request, "catalogue/staff_import.html", {"form": form, "errors": errors})
+        job = catalogue_import_start(user=request.user, upload=form.cleaned_data["file"])
+        messages.success(request, "文件已上传，正在后台检查并导入，进度见本页。")
+        return redirect("dashboards:job", pk=job.pk)
+    return render(request, "catalogue/staff_import.html", {"form": form})
 
 
 @login_required

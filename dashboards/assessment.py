@@ -138,7 +138,7 @@ def bank_assessment(
         amounts[bank_id] = {k: int(row[k]) for k in ("asked", "approved", "disbursed")}
 
     turns = Deadline.objects.filter(
-        need__in=Subquery(region_needs.values("pk")),
+        need__in=Subquery(region_needs.values("pk").order_by()),
         kind=Deadline.Kind.ACCEPT,
         assignment__created_at__gte=start,
         assignment__created_at__lt=end,
@@ -154,7 +154,7 @@ def bank_assessment(
 
     ratings = dict(
         NeedRating.objects.filter(
-            need__in=Subquery(region_needs.values("pk")),
+            need__in=Subquery(region_needs.values("pk").order_by()),
             created_at__gte=start,
             created_at__lt=end,
             branch__isnull=False,
@@ -173,7 +173,7 @@ def bank_assessment(
     )
     overdue = dict(
         Deadline.objects.filter(
-            need__in=Subquery(region_needs.values("pk")),
+            need__in=Subquery(region_needs.values("pk").order_by()),
             due_at__gte=start,
             due_at__lt=end,
             assignment__branch__isnull=False,

@@ -121,6 +121,7 @@ class Job(models.Model):
     class Kind(models.TextChoices):
         DASHBOARD_EXPORT = "dashboard_export", "数据看板导出（Excel）"
         REMATCH = "rematch", "辖区企业政策批量重新匹配"
+        CATALOGUE_IMPORT = "catalogue_import", "目录 Excel 导入"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "排队中"
@@ -135,6 +136,8 @@ class Job(models.Model):
     result = models.FileField("结果文件", max_length=200, blank=True)
     message = models.CharField("结果说明", max_length=300, blank=True)
     error = models.TextField("错误", blank=True)
+    #: Errors meant for the requester, in Chinese (an import's bad rows); ``error`` is the log's.
+    problems = models.JSONField("问题清单", default=list, blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="发起人",
@@ -155,3 +158,36 @@ class Job(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk}"
+
+
+class TurnHours(models.Model):
+    """Roll-up of one bank turn (派单记录): working hours to acceptance and to first contact.
+
+    Counting working hours needs the calendar, so it is done once per turn (by
+    :func:`dashboards.services.turn_hours_refresh`, on the periodic roll-up) instead of on every
+    dashboard view. Each figure keeps the moments it was counted from: when the turn's start or
+    a deadline's ``met_at`` moves (the needs services update them in bulk, without signals), the
+    stored figure no longer matches, the dashboards count that turn afresh, and the next roll-up
+    rewrites it. The numbers shown therefore always equal those counted from the cases.
+    """
+
+    assignment = models.OneToOneField(
+        "needs.Assignment",
+        verbose_name="派单记录",
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="hours",
+    )
+    started_at = models.DateTimeField("派单时间")
+    accept_met_at = models.DateTimeField("接单时间", null=True, blank=True)
+    accept_hours = models.FloatField("接单用时（工作小时）", null=True, blank=True)
+    contact_met_at = models.DateTimeField("首次联系时间", null=True, blank=True)
+    contact_hours = models.FloatField("首次联系用时（工作小时）", null=True, blank=True)
+    computed_at = models.DateTimeField("计算时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "派单响应用时"
+        verbose_name_plural = "派单响应用时"
+
+    def __str__(self) -> str:
+        return f"派单 #{self.assignment_id}"

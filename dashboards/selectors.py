@@ -16,29 +16,41 @@ Definitions (the same on the page, in the export and in ``/api/v1/stats/``):
 
 from __future__ import annotations
 
+import hashlib
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
 from django.db.models import (
+    Case,
+    CharField,
     Count,
     Exists,
+    F,
+    FloatField,
+    Func,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
     Sum,
+    Value,
+    When,
 )
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
+from accounts.models import Role
 from banks.models import Bank, LoanProduct
-from dashboards.clock import Epoch, WorkingClock
-from dashboards.models import Bulletin, CatalogueView
-from dashboards.scoping import is_district, region_q, scoped_needs
+from dashboards.clock import DAY, OFFSET, Epoch, WorkingClock
+from dashboards.models import Bulletin, CatalogueView, TurnHours
+from dashboards.scoping import ensure_dashboard, is_district, region_q, scoped_needs
 from enterprises.models import SizeClass
 from needs.models import Assignment, Deadline, DeclineReason, FinancingNeed
 from needs.states import OPEN_STATES, Status
@@ -156,7 +168,8 @@ def _int(value: str | None) -> int | None:
         number = int(value) if value else None
     except ValueError:
         return None
-    return number if number and number > 0 else None
+    # Ids are 64-bit; a larger number names nothing (and SQLite would overflow on it).
+    return number if number and 0 < number < 2**63 else None
 
 
 def _firm_filters(filters: Filters, prefix: str) -> Q:
@@ -303,31 +316,131 @@ class _Samples:
     contact: dict[tuple[str, Any], list[float]] = field(default_factory=lambda: defaultdict(list))
 
 
-def response_samples(
-    user: User, filters: Filters, calendar: WorkCalendar
-) -> dict[str, dict[tuple[str, Any], list[float]]]:
-    """Working hours from each bank turn to acceptance and to first contact (one query).
+def rolled_up_hours() -> Case:
+    """A deadline's working hours from the turn roll-up (:class:`TurnHours`), or NULL when the
+    roll-up is missing or was counted from other moments than the turn's and deadline's now."""
+    same_start = Q(assignment__hours__started_at=F("assignment__created_at"))
+    return Case(
+        When(
+            same_start,
+            kind=Deadline.Kind.ACCEPT,
+            assignment__hours__accept_met_at=F("met_at"),
+            then=F("assignment__hours__accept_hours"),
+        ),
+        When(
+            same_start,
+            kind=Deadline.Kind.CONTACT,
+            assignment__hours__contact_met_at=F("met_at"),
+            then=F("assignment__hours__contact_hours"),
+        ),
+        default=Value(None),
+        output_field=FloatField(),
+    )
 
-    Keys are ``("all", None)`` and ``(dimension, key)``; the bank is the turn's bank. Moments
-    arrive as epoch seconds and are counted by :class:`~dashboards.clock.WorkingClock`, the
-    calendar's definition at a fraction of the cost per sample.
-    """
+
+def _met_deadlines(user: User, filters: Filters) -> QuerySet[Deadline]:
+    """The met accept and contact deadlines of the bank turns behind the dashboard's medians."""
     rows = Deadline.objects.filter(
-        need__in=Subquery(base_needs(user, filters).values("pk")),
+        need__in=Subquery(base_needs(user, filters).values("pk").order_by()),
         kind__in=[Deadline.Kind.ACCEPT, Deadline.Kind.CONTACT],
         met_at__isnull=False,
         assignment__branch__isnull=False,
     )
     if filters.bank_id:
         rows = rows.filter(assignment__branch__bank_id=filters.bank_id)
+    return rows
+
+
+class ShanghaiMonth(Func):
+    """YYYY-MM of a datetime column in Asia/Shanghai (PostgreSQL)."""
+
+    output_field = CharField()
+    arity = 1
+    template = "to_char(%(expressions)s AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM')"
+
+
+#: GROUPING(bank, chain, size, month) of each grouping set -> the dimension it is.
+_GROUPING = {15: "all", 7: "bank", 11: "chain", 13: "size", 14: "month"}
+
+
+def _medians_in_database(rows: QuerySet[Deadline]) -> dict[str, dict] | None:
+    """On PostgreSQL, every median at once from the roll-up (one query, a few dozen rows back
+    instead of one per sample); None when some sample has no current roll-up (the caller then
+    counts in Python)."""
+    inner = (
+        rows.annotate(
+            hours=rolled_up_hours(),
+            bank=F("assignment__branch__bank_id"),
+            chain=F("need__enterprise__industry_chain_id"),
+            size=F("need__enterprise__size_class"),
+            month=ShanghaiMonth("need__created_at"),
+        )
+        .order_by()
+        .values("kind", "hours", "bank", "chain", "size", "month")
+    )
+    # The inner SQL is Django's own compilation with every value left as a parameter; only the
+    # GROUPING SETS around it (which the ORM cannot express) are written here.
+    sql, params = inner.query.sql_with_params()
+    head = (
+        "SELECT kind, bank, chain, size, month, GROUPING(bank, chain, size, month), "
+        "percentile_cont(0.5) WITHIN GROUP (ORDER BY hours), COUNT(*) - COUNT(hours) FROM ("
+    )
+    tail = (
+        ") AS samples GROUP BY GROUPING SETS "
+        "((kind), (kind, bank), (kind, chain), (kind, size), (kind, month))"
+    )
+    query = head + sql + tail
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        result = cursor.fetchall()
+    if any(row[7] for row in result):
+        return None
+    found: dict[str, dict] = {Deadline.Kind.ACCEPT: {}, Deadline.Kind.CONTACT: {}}
+    for kind, bank, chain, size, month, grouping, median, _ in result:
+        dimension = _GROUPING[grouping]
+        key = {"all": None, "bank": bank, "chain": chain, "size": size or "none", "month": month}
+        found[kind][(dimension, key[dimension])] = round(median, 1)
+    return {"accept": found[Deadline.Kind.ACCEPT], "contact": found[Deadline.Kind.CONTACT]}
+
+
+def response_medians(
+    user: User, filters: Filters, calendar: WorkCalendar
+) -> dict[str, dict[tuple[str, Any], float | None]]:
+    """Median working hours to acceptance and to first contact, keyed like
+    :func:`response_samples`. PostgreSQL takes them from the roll-up when it is current (the
+    usual case: the beat task keeps it so); otherwise they are counted from the samples."""
+    if connection.vendor == "postgresql":
+        found = _medians_in_database(_met_deadlines(user, filters))
+        if found is not None:
+            return found
+    samples = response_samples(user, filters, calendar)
+    return {
+        kind: {key: median_hours(values) for key, values in groups.items()}
+        for kind, groups in samples.items()
+    }
+
+
+def response_samples(
+    user: User, filters: Filters, calendar: WorkCalendar
+) -> dict[str, dict[tuple[str, Any], list[float]]]:
+    """Working hours from each bank turn to acceptance and to first contact (one query).
+
+    Keys are ``("all", None)`` and ``(dimension, key)``; the bank is the turn's bank. The hours
+    come from the roll-up (:class:`~dashboards.models.TurnHours`); a turn it has not caught up
+    with yet is counted here by :class:`~dashboards.clock.WorkingClock` (the calendar's
+    definition on epoch seconds), so the medians always equal those counted from the cases.
+    """
+    rows = _met_deadlines(user, filters)
     rows = list(
         rows.annotate(
+            hours=rolled_up_hours(),
             started=Epoch("assignment__created_at"),
             met=Epoch("met_at"),
             submitted=Epoch("need__created_at"),
         )
         .values_list(
             "kind",
+            "hours",
             "started",
             "met",
             "assignment__branch__bank_id",
@@ -337,23 +450,65 @@ def response_samples(
         )
         .order_by()
     )
-    clock = WorkingClock.spanning(calendar, [m for row in rows for m in (row[1], row[2])])
+    stale = [m for row in rows if row[1] is None for m in (row[2], row[3])]
+    clock = WorkingClock.spanning(calendar, stale)
+    months: dict[int, str] = {}
     found = _Samples()
     accept_kind = Deadline.Kind.ACCEPT
-    for kind, started, met, bank_id, chain_id, submitted, size in rows:
-        hours = max(0.0, clock.hours_between(started, met))
+    for kind, hours, started, met, bank_id, chain_id, submitted, size in rows:
+        if hours is None:
+            hours = max(0.0, clock.hours_between(started, met))
         bucket = found.accept if kind == accept_kind else found.contact
+        day = int((submitted + OFFSET) // DAY)
+        month = months.get(day)
+        if month is None:
+            month = months[day] = WorkingClock.month_key(submitted)
         bucket[("all", None)].append(hours)
         bucket[("bank", bank_id)].append(hours)
         bucket[("chain", chain_id)].append(hours)
         bucket[("size", size or "none")].append(hours)
-        bucket[("month", clock.month_key(submitted))].append(hours)
+        bucket[("month", month)].append(hours)
     return {"accept": found.accept, "contact": found.contact}
+
+
+def stale_turns(
+    *, assignment_ids: list[int] | None = None, after_id: int = 0, limit: int = 2000
+) -> list[dict[str, Any]]:
+    """Bank turns with a met accept or contact deadline whose roll-up (:class:`TurnHours`) is
+    missing or was counted from other moments, in id order after ``after_id`` (one query)."""
+    met = Deadline.objects.filter(assignment_id=OuterRef("pk"), met_at__isnull=False)
+    never = Value(datetime(1970, 1, 1, tzinfo=UTC))
+    fresh = (
+        TurnHours.objects.filter(assignment_id=OuterRef("pk"), started_at=OuterRef("created_at"))
+        .alias(accept=Coalesce("accept_met_at", never), contact=Coalesce("contact_met_at", never))
+        .filter(
+            accept=Coalesce(OuterRef("accept_met"), never),
+            contact=Coalesce(OuterRef("contact_met"), never),
+        )
+    )
+    turns = Assignment.objects.filter(pk__gt=after_id)
+    if assignment_ids is not None:
+        turns = turns.filter(pk__in=assignment_ids)
+    return list(
+        turns.annotate(
+            accept_met=Subquery(met.filter(kind=Deadline.Kind.ACCEPT).values("met_at")[:1]),
+            contact_met=Subquery(met.filter(kind=Deadline.Kind.CONTACT).values("met_at")[:1]),
+        )
+        .filter(Q(accept_met__isnull=False) | Q(contact_met__isnull=False))
+        .filter(~Exists(fresh))
+        .order_by("pk")
+        .values(
+            assignment_id=F("pk"),
+            started_at=F("created_at"),
+            accept_met_at=F("accept_met"),
+            contact_met_at=F("contact_met"),
+        )[:limit]
+    )
 
 
 def _declines(user: User, filters: Filters) -> list[dict]:
     rows = Assignment.objects.filter(
-        need__in=Subquery(base_needs(user, filters).values("pk")),
+        need__in=Subquery(base_needs(user, filters).values("pk").order_by()),
         outcome=Assignment.Outcome.DECLINED,
     )
     if filters.bank_id:
@@ -382,7 +537,7 @@ def overdue_cases(
     """The oldest overdue deadlines of ``needs`` (at most OVERDUE_LIMIT), with hours overdue."""
     rows = (
         overdue_deadlines(now)
-        .filter(need__in=Subquery(needs.values("pk")))
+        .filter(need__in=Subquery(needs.values("pk").order_by()))
         .select_related("need__enterprise", "need__assigned_officer", "assignment__branch__bank")
         .order_by("due_at", "pk")[:OVERDUE_LIMIT]
     )
@@ -463,7 +618,7 @@ def _most_viewed(user: User, filters: Filters) -> list[dict]:
                 kind=kind,
                 day__gte=filters.start,
                 day__lte=filters.end,
-                object_id__in=Subquery(items.values("pk")),
+                object_id__in=Subquery(items.values("pk").order_by()),
             )
             .order_by()
             .values("object_id")
@@ -500,7 +655,7 @@ def _most_matched(user: User, filters: Filters) -> list[dict]:
         .order_by("-matched", "policy_id")[:TOP_LIMIT]
     )
     chosen = FinancingNeed.products.through.objects.filter(
-        financingneed_id__in=Subquery(filtered_needs(user, filters).values("pk"))
+        financingneed_id__in=Subquery(filtered_needs(user, filters).values("pk").order_by())
     )
     products = (
         chosen.order_by()
@@ -546,17 +701,17 @@ def dashboard_data(
 
     needs = filtered_needs(user, filters)
     data: dict[str, Any] = {"filters": filters.as_params()}
-    samples = None
+    medians = None
     if want("totals") or any(want(f"by_{d}") for d in DIMENSIONS):
         calendar = calendar or work_calendar()
-        samples = response_samples(user, filters, calendar)
+        medians = response_medians(user, filters, calendar)
     rows = None
     if want("totals") or want("by_status") or any(want(f"by_{d}") for d in DIMENSIONS):
         rows = cube(needs, now)
     if want("totals"):
         totals = _row(_sum(rows))
-        totals["median_accept_hours"] = median_hours(samples["accept"].get(("all", None), []))
-        totals["median_contact_hours"] = median_hours(samples["contact"].get(("all", None), []))
+        totals["median_accept_hours"] = medians["accept"].get(("all", None))
+        totals["median_contact_hours"] = medians["contact"].get(("all", None))
         data["totals"] = totals
     if want("by_status"):
         counts = defaultdict(int)
@@ -572,8 +727,8 @@ def dashboard_data(
         grouped = rollup(rows, dimension)
         for row in grouped:
             key = (dimension, row["key"])
-            row["median_accept_hours"] = median_hours(samples["accept"].get(key, []))
-            row["median_contact_hours"] = median_hours(samples["contact"].get(key, []))
+            row["median_accept_hours"] = medians["accept"].get(key)
+            row["median_contact_hours"] = medians["contact"].get(key)
         data[f"by_{dimension}"] = grouped
     if want("declines"):
         data["declines"] = _declines(user, filters)
@@ -586,6 +741,44 @@ def dashboard_data(
         if want("catalogue"):
             data["most_viewed"] = _most_viewed(user, filters)
             data["most_matched"] = _most_matched(user, filters)
+    return data
+
+
+def _scope_key(user: User) -> str:
+    """Who the numbers are for, as :func:`dashboards.scoping.scoped_needs` decides it."""
+    if user.is_platform_admin:
+        return "admin"
+    if user.is_district_staff:
+        return f"region:{user.region.code}"
+    if user.role == Role.BANK_MANAGER:
+        return f"branch:{user.branch_id}"
+    return f"officer:{user.pk}"
+
+
+def dashboard_data_cached(
+    user: User, filters: Filters, *, sections: Iterable[str] | None = None
+) -> dict[str, Any]:
+    """:func:`dashboard_data` for the pages and the stats API, kept for
+    ``DASHBOARD_CACHE_SECONDS`` per scope (region, branch or officer), filters and sections.
+
+    Staff reload and re-filter the same view many times while the cases behind it change a few
+    times an hour; counting 100,000 cases on each load is what made the dashboard slow. The
+    numbers are at most that many seconds old (the page says when they were counted); exports
+    and bulletins always count afresh. 0 turns the cache off.
+    """
+    seconds = getattr(settings, "DASHBOARD_CACHE_SECONDS", 60)
+    if seconds <= 0:
+        return {**dashboard_data(user, filters, sections=sections), "counted_at": None}
+    ensure_dashboard(user)  # never answer from the cache for someone without a dashboard
+    wanted = ",".join(sorted(sections)) if sections is not None else "*"
+    params = "&".join(f"{key}={value}" for key, value in sorted(filters.as_params().items()))
+    digest = hashlib.sha256(f"{_scope_key(user)}|{params}|{wanted}".encode()).hexdigest()
+    key = f"dashboards:data:v1:{digest[:32]}"
+    data = cache.get(key)
+    if data is None:
+        data = dashboard_data(user, filters, sections=sections)
+        data["counted_at"] = timezone.localtime().strftime("%Y-%m-%d %H:%M:%S")
+        cache.set(key, data, seconds)
     return data
 
 
@@ -617,6 +810,7 @@ __all__ = [
     "Filters",
     "base_needs",
     "dashboard_data",
+    "dashboard_data_cached",
     "filter_choices",
     "filtered_needs",
     "latest_bulletin",

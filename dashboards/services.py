@@ -16,7 +16,14 @@ from django.utils import timezone
 from accounts.models import Role
 from dashboards.assessment import Month, bank_assessment
 from dashboards.documents import bulletin_pdf, bulletin_xlsx, dashboard_xlsx
-from dashboards.models import AssessmentScheme, Bulletin, CatalogueView, Job, validate_weights
+from dashboards.models import (
+    AssessmentScheme,
+    Bulletin,
+    CatalogueView,
+    Job,
+    TurnHours,
+    validate_weights,
+)
 from dashboards.scoping import RegionViewer, ensure_district
 from dashboards.selectors import Filters, dashboard_data
 from needs import services as need_services
@@ -115,6 +122,64 @@ def bulletin_generate(
     return bulletin
 
 
+# --- Roll-up of response hours ------------------------------------------------------------------
+
+#: Turns counted and written per batch of the roll-up.
+ROLLUP_BATCH = 2000
+
+
+def turn_hours_refresh(*, assignment_ids: list[int] | None = None, calendar=None) -> int:
+    """Count the working hours to acceptance and first contact of the turns whose stored
+    figures are missing or no longer match their moments, and store them; returns how many.
+
+    Idempotent: a turn whose figures match is left alone, so a second run (or two runs at once)
+    writes nothing new. ``assignment_ids`` limits it to those turns (all turns otherwise).
+    """
+    from dashboards.selectors import stale_turns
+    from workdays.selectors import work_calendar
+
+    calendar = calendar or work_calendar()
+    written = 0
+    last_id = 0
+    while True:
+        batch = stale_turns(assignment_ids=assignment_ids, after_id=last_id, limit=ROLLUP_BATCH)
+        if not batch:
+            return written
+        last_id = batch[-1]["assignment_id"]
+        rows = [
+            TurnHours(
+                assignment_id=turn["assignment_id"],
+                started_at=turn["started_at"],
+                accept_met_at=turn["accept_met_at"],
+                accept_hours=_hours(calendar, turn["started_at"], turn["accept_met_at"]),
+                contact_met_at=turn["contact_met_at"],
+                contact_hours=_hours(calendar, turn["started_at"], turn["contact_met_at"]),
+            )
+            for turn in batch
+        ]
+        TurnHours.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["assignment"],
+            update_fields=[
+                "started_at",
+                "accept_met_at",
+                "accept_hours",
+                "contact_met_at",
+                "contact_hours",
+                "computed_at",
+            ],
+        )
+        written += len(rows)
+
+
+def _hours(calendar, started: datetime, met: datetime | None) -> float | None:
+    # The dashboards' definition: a deadline met before its turn started counts 0 hours.
+    if met is None:
+        return None
+    return max(0.0, calendar.working_hours_between(started, met))
+
+
 # --- Long operations -----------------------------------------------------------------------------
 
 
@@ -129,6 +194,33 @@ def job_start(*, user: User, kind: str, params: dict[str, Any]) -> Job:
     job = Job.objects.create(kind=kind, params=params, requested_by=user)
     transaction.on_commit(lambda: run_job.delay(job.pk))
     return job
+
+
+class JobRejected(Exception):
+    """A job that ran to the end and refused its input; ``problems`` tell the requester why
+    (in Chinese, e.g. an import's bad rows). Nothing was saved."""
+
+    def __init__(self, message: str, problems: list[str]) -> None:
+        super().__init__(message)
+        self.message = message
+        self.problems = problems
+
+
+@transaction.atomic
+def catalogue_import_start(*, user: User, upload) -> Job:
+    """Keep an uploaded catalogue workbook (already checked for type and size by the form) and
+    import it on the worker; the job page shows progress and any bad rows."""
+    from django.core.files.storage import default_storage
+
+    from portal.uploads import check_upload
+
+    checked = check_upload(upload, folder="imports")
+    stored = default_storage.save(checked.storage_name, upload)
+    return job_start(
+        user=user,
+        kind=Job.Kind.CATALOGUE_IMPORT,
+        params={"file": stored, "name": checked.original_name},
+    )
 
 
 def _claim(job_id: int) -> bool:
@@ -178,7 +270,32 @@ def _rematch(job: Job, report: Callable[[int], None]) -> tuple[bytes | None, str
     return None, "", f"已重新匹配 {len(ids)} 家企业，发出 {notified} 条提醒。"
 
 
-RUNNERS = {Job.Kind.DASHBOARD_EXPORT: _export, Job.Kind.REMATCH: _rematch}
+def _catalogue_import(job: Job, report: Callable[[int], None]) -> tuple[None, str, str]:
+    """Check every row of the kept workbook and save all of them, or none when any is bad."""
+    from django.core.files.storage import default_storage
+
+    from catalogue.excel import ImportError_, catalogue_import
+
+    name = job.params.get("file", "")
+    if not name.startswith("imports/") or not default_storage.exists(name):
+        raise JobRejected("导入失败，未保存任何数据", ["上传的文件已不存在，请重新上传。"])
+    report(5)
+    try:
+        with default_storage.open(name, "rb") as file:
+            result = catalogue_import(file=file, user=job.requested_by, progress=report)
+    except ImportError_ as exc:
+        raise JobRejected("导入失败，未保存任何数据", exc.errors) from exc
+    finally:
+        # The workbook was only needed for this run; a rerun needs a new upload.
+        default_storage.delete(name)
+    return None, "", f"导入成功：{result.summary()}"
+
+
+RUNNERS = {
+    Job.Kind.DASHBOARD_EXPORT: _export,
+    Job.Kind.REMATCH: _rematch,
+    Job.Kind.CATALOGUE_IMPORT: _catalogue_import,
+}
 
 
 def job_run(*, job_id: int) -> Job | None:
@@ -189,6 +306,14 @@ def job_run(*, job_id: int) -> Job | None:
     report = _progress(job_id)
     try:
         content, name, message = RUNNERS[job.kind](job, report)
+    except JobRejected as exc:
+        Job.objects.filter(pk=job_id).update(
+            status=Job.Status.FAILED,
+            message=exc.message[:300],
+            problems=exc.problems,
+            finished_at=timezone.now(),
+        )
+        return Job.objects.get(pk=job_id)
     except Exception as exc:
         logger.exception("dashboard job %s failed", job_id)
         Job.objects.filter(pk=job_id).update(

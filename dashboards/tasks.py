@@ -46,3 +46,16 @@ def run_job(job_id: int) -> str | None:
 
     job = job_run(job_id=job_id)
     return job.status if job is not None else None
+
+
+@shared_task(name="dashboards.turn_hours_rollup", soft_time_limit=1700, time_limit=1800)
+def turn_hours_rollup() -> int:
+    """Every quarter hour: count the response hours of the bank turns that changed since.
+
+    Only turns whose stored figures no longer match their moments are written, so a duplicate
+    or overlapping run writes nothing new; the dashboards stay exact meanwhile (they count a
+    turn the roll-up has not caught up with themselves).
+    """
+    from dashboards.services import turn_hours_refresh
+
+    return turn_hours_refresh()

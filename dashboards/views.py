@@ -33,7 +33,7 @@ from dashboards.scoping import (
 from dashboards.selectors import (
     DIMENSION_LABELS,
     Filters,
-    dashboard_data,
+    dashboard_data_cached,
     filter_choices,
     overdue_cases,
 )
@@ -89,7 +89,7 @@ def workbench(request: HttpRequest) -> HttpResponse:
     if user.role == Role.BANK_MANAGER:
         context["officers"] = list(wb.branch_officers(user))
     else:
-        context["figures"] = wb.my_month(user, timezone.localdate(), now, calendar)
+        context["figures"] = wb.my_month_cached(user, timezone.localdate(), now, calendar)
     return render(request, "dashboards/workbench.html", context)
 
 
@@ -179,7 +179,7 @@ def district(request: HttpRequest) -> HttpResponse:
     user = request.user
     ensure_dashboard(user)
     filters = _filters(request)
-    data = dashboard_data(user, filters)
+    data = dashboard_data_cached(user, filters)
     context = {
         "data": data,
         "filters": filters,
@@ -298,6 +298,8 @@ def job_start(request: HttpRequest) -> HttpResponse:
     user = request.user
     ensure_district(user)
     kind = request.POST.get("kind", "")
+    if kind == Job.Kind.CATALOGUE_IMPORT:
+        raise Http404  # started by uploading a workbook on the catalogue's import page
     filters = Filters.from_params(request.POST)
     check_region(user, filters.region)
     try:
@@ -321,7 +323,10 @@ def _job_json(job: Job) -> dict[str, Any]:
         "status_label": job.get_status_display(),
         "progress": job.progress,
         "message": job.message,
-        "error": "任务失败，请稍后重试。" if job.status == Job.Status.FAILED else "",
+        "error": "任务失败，请稍后重试。"
+        if job.status == Job.Status.FAILED and not job.problems
+        else "",
+        "problems": job.problems,
         "download": reverse("dashboards:job_download", args=[job.pk]) if job.result else "",
     }
 

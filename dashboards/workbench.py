@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import (
     Count,
     Exists,
@@ -25,7 +27,8 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from accounts.models import Role
-from dashboards.selectors import Filters, overdue_deadlines
+from dashboards.clock import Epoch, WorkingClock
+from dashboards.selectors import Filters, overdue_deadlines, rolled_up_hours
 from needs.models import Assignment, Deadline, FinancingNeed, Urgency
 from needs.states import OPEN_STATES, Status
 from workdays.calendar import WorkCalendar
@@ -142,17 +145,43 @@ def my_month(user: User, today: date, now: datetime, calendar: WorkCalendar) -> 
         open=Count("pk", filter=Q(status__in=sorted(OPEN_STATES))),
         overdue=Count("pk", filter=Q(overdue) & Q(status__in=sorted(OPEN_STATES))),
     )
-    samples = [
-        max(0.0, calendar.working_hours_between(started, met))
-        for started, met in Deadline.objects.filter(
+    rows = list(
+        Deadline.objects.filter(
             need__assigned_officer_id=user.pk,
             kind=Deadline.Kind.ACCEPT,
             met_at__gte=start,
             met_at__lt=end,
-        ).values_list("assignment__created_at", "met_at")
+        )
+        .annotate(
+            hours=rolled_up_hours(), started=Epoch("assignment__created_at"), met=Epoch("met_at")
+        )
+        .order_by()
+        .values_list("hours", "started", "met")
+    )
+    # The roll-up's hours where it has caught up with the turn, counted here where not.
+    clock = WorkingClock.spanning(calendar, [m for h, a, b in rows if h is None for m in (a, b)])
+    samples = [
+        hours if hours is not None else max(0.0, clock.hours_between(started, met))
+        for hours, started, met in rows
     ]
     figures["median_accept_hours"] = round(statistics.median(samples), 1) if samples else None
     figures["month_label"] = f"{today.year}年{today.month}月"
+    return figures
+
+
+def my_month_cached(
+    user: User, today: date, now: datetime, calendar: WorkCalendar
+) -> dict[str, Any]:
+    """:func:`my_month`, kept ``DASHBOARD_CACHE_SECONDS`` per officer and month like the
+    dashboards' numbers (the queue above it is always read afresh)."""
+    seconds = getattr(settings, "DASHBOARD_CACHE_SECONDS", 60)
+    if seconds <= 0:
+        return my_month(user, today, now, calendar)
+    key = f"dashboards:my-month:v1:{user.pk}:{today:%Y-%m}"
+    figures = cache.get(key)
+    if figures is None:
+        figures = my_month(user, today, now, calendar)
+        cache.set(key, figures, seconds)
     return figures
 
 

@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 
 from dashboards.assessment import Month, bank_assessment
 from dashboards.scoping import check_region, ensure_dashboard, ensure_district
-from dashboards.selectors import DIMENSIONS, Filters, dashboard_data
+from dashboards.selectors import DIMENSIONS, Filters, dashboard_data_cached
 from regions.models import Region
 
 FILTER_PARAMETERS = [
@@ -47,7 +47,8 @@ class StatsView(APIView):
     @extend_schema(parameters=FILTER_PARAMETERS, responses={200: dict})
     def get(self, request: Request, **kwargs) -> Response:
         (ensure_district if self.district_only else ensure_dashboard)(request.user)
-        return Response(dashboard_data(request.user, _filters(request), sections=self.sections))
+        data = dashboard_data_cached(request.user, _filters(request), sections=self.sections)
+        return Response(data)
 
 
 class SummaryView(StatsView):
@@ -90,8 +91,14 @@ class DimensionView(APIView):
         ensure_dashboard(request.user)
         if dimension not in DIMENSIONS:
             raise Http404
-        data = dashboard_data(request.user, _filters(request), sections=[f"by_{dimension}"])
-        return Response({"filters": data["filters"], "results": data[f"by_{dimension}"]})
+        data = dashboard_data_cached(request.user, _filters(request), sections=[f"by_{dimension}"])
+        return Response(
+            {
+                "filters": data["filters"],
+                "counted_at": data["counted_at"],
+                "results": data[f"by_{dimension}"],
+            }
+        )
 
 
 class AssessmentView(APIView):

@@ -1,5 +1,5 @@
 /* Dashboards: ECharts charts drawn from the same JSON as the tables beside them, and the
-   progress of long jobs (exports, bulk re-match) polled until they finish. */
+   progress of long jobs (exports, bulk re-match, imports) polled until they finish. */
 (function () {
   "use strict";
 
@@ -98,6 +98,8 @@
         }
         if (job.status !== "done" && job.status !== "failed") {
           window.setTimeout(function () { poll(box); }, 1500);
+        } else if (job.problems && job.problems.length && !document.getElementById("import-errors")) {
+          window.location.reload();  // the page lists the problems (an import's bad rows)
         }
       })
       .catch(function () { window.setTimeout(function () { poll(box); }, 5000); });

@@ -170,12 +170,23 @@ def test_export_then_import_into_an_empty_database_gives_the_same_catalogue(regi
 
 
 @pytest.mark.django_db
-def test_import_page_shows_row_errors(client, personas, regions):
+def test_import_page_shows_row_errors(
+    client, personas, regions, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path)},
+        },
+    }
     client.force_login(personas["staff"])
-    response = client.post(
-        "/catalogue/staff/import/", {"file": _workbook([_row("好"), _row("坏", amount="面议")])}
-    )
-    page = response.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):  # the import runs on the worker
+        response = client.post(
+            "/catalogue/staff/import/",
+            {"file": _workbook([_row("好"), _row("坏", amount="面议")])},
+        )
+    page = client.get(response["Location"]).content.decode()
     assert "信贷产品第3行：贷款额度“面议”无法识别" in page and "未保存任何数据" in page
     assert LoanProduct.objects.count() == 0
 
