@@ -840,7 +840,9 @@ def proactive_policy_set(*, policy: Policy, actor: User, enabled: bool) -> Proac
 
             proactive_applications_create_task.delay(policy.pk)
 
-        transaction.on_commit(enqueue)
+        # robust: with the broker down the marking still stands; applications.proactive_sweep
+        # creates the drafts on its nightly run.
+        transaction.on_commit(enqueue, robust=True)
     return marker
 
 

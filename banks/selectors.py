@@ -23,8 +23,13 @@ def public_products() -> LoanProductQuerySet:
 
 
 def product_search(params: Mapping[str, Any], queryset: QuerySet | None = None) -> ProductFilter:
-    """The bound catalogue filter over ``queryset`` (default: published products)."""
-    return ProductFilter(params, queryset=public_products() if queryset is None else queryset)
+    """The bound catalogue filter over ``queryset`` (default: published products).
+
+    The default leaves out the search columns (matched and ranked in SQL, never shown).
+    """
+    if queryset is None:
+        queryset = public_products().defer("search_text", "search_title")
+    return ProductFilter(params, queryset=queryset)
 
 
 def banks_with_products() -> QuerySet[Bank]:

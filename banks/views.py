@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, render
 
 from banks.models import LoanProduct
 from banks.selectors import banks_with_products, product_search, public_products
-from catalogue.cache import cached_public_page
+from catalogue.cache import cached_public_page, catalogue_cached
 from catalogue.views_common import (
     catalogue_params,
     paginate,
@@ -23,7 +23,10 @@ def product_list(request: HttpRequest) -> HttpResponse:
     """Search and filter published loan products."""
     params = catalogue_params(request)
     found = product_search(params)
-    bank_choices = [("", "全部银行")] + [(str(b.pk), b.name) for b in banks_with_products()]
+    banks = catalogue_cached(
+        "bank-choices", lambda: [(str(b.pk), b.name) for b in banks_with_products()]
+    )
+    bank_choices = [("", "全部银行"), *banks]
     found.form.fields["bank"].widget = forms.Select(choices=bank_choices)
     found.form.fields["region_code"].widget = forms.Select(choices=region_choices())
     page = paginate(request, found.qs)

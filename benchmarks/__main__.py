@@ -1,7 +1,8 @@
-"""`python -m benchmarks [name ...]`: run the named benchmarks, or list them.
+"""`python -m benchmarks [name [--flag ...] ...]`: run the named benchmarks, or list them.
 
 Each benchmark is its own module with its own flags; this entry point runs them one after
-another with their defaults, so `make bench` has one command to call.
+another, each with the flags that follow its name (or its defaults), so `make bench` has one
+command to call: `make bench BENCH="catalogue_search --seconds 2 dashboard"`.
 """
 
 from __future__ import annotations
@@ -25,13 +26,20 @@ def main(argv: list[str]) -> int:
         for name, what in BENCHMARKS.items():
             print(f"  {name:<18} {what}")
         return 0
-    unknown = [name for name in argv if name not in BENCHMARKS]
+    # A known name starts a run; every other word is a flag or value of the run before it.
+    runs: list[tuple[str, list[str]]] = []
+    for word in argv:
+        if word in BENCHMARKS or not runs:
+            runs.append((word, []))
+        else:
+            runs[-1][1].append(word)
+    unknown = [name for name, _ in runs if name not in BENCHMARKS]
     if unknown:
         print(f"未知的基准测试 / unknown benchmark: {', '.join(unknown)}", file=sys.stderr)
         return 2
-    for name in argv:
-        print(f"=== {name}", flush=True)
-        sys.argv = [f"benchmarks.{name}"]
+    for name, flags in runs:
+        print(f"=== {name} {' '.join(flags)}".rstrip(), flush=True)
+        sys.argv = [f"benchmarks.{name}", *flags]
         runpy.run_module(f"benchmarks.{name}", run_name="__main__")
     return 0
 

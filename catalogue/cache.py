@@ -8,8 +8,9 @@ from ``catalogue_change_record``, which every policy and product service calls).
 never read again and expire after ``CATALOGUE_CACHE_SECONDS``, which also bounds how long a change
 made elsewhere (a bank or region renamed) can show stale.
 
-Signed-in users, requests carrying flash messages, and non-GET requests are never cached: their
-pages differ per person. ``CATALOGUE_CACHE_SECONDS = 0`` turns the cache off.
+Pages for signed-in users, requests carrying flash messages, and non-GET requests are never
+cached: their pages differ per person. The API's JSON lists are the same for every caller and are
+shared by all (see ``CachedPublicListMixin``). ``CATALOGUE_CACHE_SECONDS = 0`` turns the cache off.
 """
 
 from __future__ import annotations
@@ -66,6 +67,20 @@ def catalogue_changed() -> None:
     """
     catalogue_changed_now()
     transaction.on_commit(catalogue_changed_now)
+
+
+def catalogue_cached(name: str, compute: Callable[[], Any]) -> Any:
+    """``compute()``, kept until the catalogue changes (for data derived from it alone, e.g. the
+    banks offered in a filter); computed every time when the catalogue cache is off."""
+    seconds = cache_seconds()
+    if seconds <= 0:
+        return compute()
+    key = f"catalogue:data:{_database()}:{catalogue_version()}:{name}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, seconds)
+    return value
 
 
 def _cacheable(request: HttpRequest, user: Any) -> bool:
@@ -126,9 +141,13 @@ def cached_public_page(kind: str) -> Callable:
 
 
 class CachedPublicListMixin:
-    """For a read-only DRF viewset: anonymous JSON ``list`` answers are cached, rendered.
+    """For a read-only DRF viewset: JSON ``list`` answers are cached, rendered.
 
-    Only the JSON format is cached (the browsable API's HTML differs per visitor).
+    Only the JSON format is cached (the browsable API's HTML differs per visitor). Unlike the
+    pages, the JSON of a public list is the same bytes for every caller (no field depends on who
+    asks), so signed-in and token callers share the cached answers too; they are still
+    authenticated, permission-checked and throttled first (``list`` runs after DRF's ``initial``).
+    Anonymous callers are served before those steps (``dispatch``).
     """
 
     cache_kind = "api"
@@ -151,7 +170,11 @@ class CachedPublicListMixin:
 
     def list(self, request, *args, **kwargs):
         renderer = getattr(request, "accepted_renderer", None)
-        if getattr(renderer, "format", None) != "json" or not _cacheable(request, request.user):
+        if (
+            getattr(renderer, "format", None) != "json"
+            or cache_seconds() <= 0
+            or request.method not in ("GET", "HEAD")
+        ):
             return super().list(request, *args, **kwargs)
         key = cache_key(request, self.cache_kind)
         stored = cache.get(key)

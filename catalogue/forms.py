@@ -137,6 +137,10 @@ class PolicyForm(_ServiceErrorsMixin, forms.ModelForm):
         return data
 
 
+# 1,000亿元: above any loan in the compendium, and far inside a 64-bit count of yuan.
+MAX_AMOUNT_WAN = 10_000_000
+
+
 class ProductForm(_ServiceErrorsMixin, forms.ModelForm):
     key = forms.SlugField(
         label="标识", max_length=120, help_text="英文小写、数字和连字符，创建后不可修改"
@@ -157,6 +161,7 @@ class ProductForm(_ServiceErrorsMixin, forms.ModelForm):
         label="最低额度（万元）",
         required=False,
         min_value=0,
+        max_value=MAX_AMOUNT_WAN,
         decimal_places=4,
         help_text="原文未载明时留空",
     )
@@ -164,6 +169,7 @@ class ProductForm(_ServiceErrorsMixin, forms.ModelForm):
         label="最高额度（万元）",
         required=False,
         min_value=0,
+        max_value=MAX_AMOUNT_WAN,
         decimal_places=4,
         help_text="原文未载明时留空",
     )

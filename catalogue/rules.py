@@ -40,3 +40,22 @@ def validate_rule_data(data: Any, *, field: str = "rule") -> None:
     errors = rule_errors(data)
     if errors:
         raise ValidationError({field: errors})
+
+
+def rule_max_amount(data: Any) -> int | None:
+    """The cap (yuan) a rule's terms give whatever the facts (``max_amount_yuan`` of the engine).
+
+    None when the terms state no cap, or the rule cannot be compiled (no engine, invalid rule):
+    the catalogue then simply does not know the policy's maximum.
+    """
+    if not isinstance(data, dict) or not data:
+        return None
+    try:
+        from eligibility.engine import compile_rule
+    except ImportError:
+        return None
+    register_catalogue_facts()
+    try:
+        return compile_rule(data).max_amount_yuan
+    except ValueError:  # RuleError: the rule is invalid; validation reports that elsewhere
+        return None

@@ -87,7 +87,9 @@ def enqueue_saved_search_alerts(*, kind: str, ids: Iterable[int]) -> None:
 
         saved_searches_notify.delay(kind, id_list)
 
-    transaction.on_commit(_send)
+    # robust: a broker outage must not fail the committed edit; catalogue.saved_searches_sweep
+    # sends the alert later.
+    transaction.on_commit(_send, robust=True)
 
 
 SAVED_PARAM_NAMES = {

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from celery import shared_task
+from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 
 from catalogue.models import CatalogueKind, SavedSearch
 from catalogue.services import saved_search_unsubscribe_token
@@ -57,3 +61,31 @@ def saved_searches_notify_now(*, kind: str, ids: list[int]) -> int:
 def saved_searches_notify(kind: str, ids: list[int]) -> int:
     """Alert saved searches about the new or changed records ``ids`` of ``kind``."""
     return saved_searches_notify_now(kind=kind, ids=ids)
+
+
+def saved_searches_sweep_now(*, now: dt.datetime | None = None) -> int:
+    """Alert saved searches about every record changed within the sweep window; returns messages.
+
+    The alert after a change is enqueued on commit; if that message is lost (broker down, worker
+    killed) this sweep sends it later. The dedupe key of :func:`saved_searches_notify_now` makes
+    the alerts already sent a no-op, so the window may overlap freely.
+    """
+    from banks.selectors import public_products
+    from policies.selectors import public_policies
+
+    since = (now or timezone.now()) - dt.timedelta(hours=settings.SAVED_SEARCH_SWEEP_HOURS)
+    sent = 0
+    for kind, records in (
+        (CatalogueKind.POLICY, public_policies()),
+        (CatalogueKind.PRODUCT, public_products()),
+    ):
+        ids = list(records.filter(updated_at__gte=since).values_list("pk", flat=True))
+        if ids:
+            sent += saved_searches_notify_now(kind=kind, ids=ids)
+    return sent
+
+
+@shared_task(name="catalogue.saved_searches_sweep", soft_time_limit=540, time_limit=600)
+def saved_searches_sweep() -> int:
+    """Re-drive the saved-search alerts of recently changed records (the periodic sweeper)."""
+    return saved_searches_sweep_now()

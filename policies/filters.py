@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import django_filters
 from django import forms
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from catalogue.search import search_queryset
@@ -35,6 +37,21 @@ class PolicyFilter(django_filters.FilterSet):
     category = django_filters.ChoiceFilter(label="类别", choices=Category.choices)
     support_type = django_filters.ChoiceFilter(label="支持方式", choices=SupportType.choices)
     beneficiary = django_filters.ChoiceFilter(label="支持对象", choices=Beneficiary.choices)
+    # The policy's maximum benefit (the cap its current terms give). The page asks in 万元 like the
+    # product filter; the API also takes yuan (the contract's unit for money). A policy whose terms
+    # state no cap passes a lower bound (it may pay more) but not an upper one.
+    amount_min_wan = django_filters.NumberFilter(
+        label="最高支持金额不低于（万元）", method="filter_amount_min", min_value=0
+    )
+    amount_max_wan = django_filters.NumberFilter(
+        label="最高支持金额不高于（万元）", method="filter_amount_max", min_value=0
+    )
+    max_amount_yuan_min = django_filters.NumberFilter(
+        label="最高支持金额不低于（元）", method="filter_amount_min", min_value=0
+    )
+    max_amount_yuan_max = django_filters.NumberFilter(
+        label="最高支持金额不高于（元）", method="filter_amount_max", min_value=0
+    )
     in_force_on = django_filters.DateFilter(
         label="有效日期", method="filter_noop", widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -60,6 +77,19 @@ class PolicyFilter(django_filters.FilterSet):
         if not is_valid_region_code(value):
             return queryset.none()
         return queryset.applying_to(value)
+
+    @staticmethod
+    def _yuan(name: str, value: Decimal) -> int:
+        return int(value * 10000) if name.endswith("_wan") else int(value)
+
+    def filter_amount_min(self, queryset, name: str, value: Decimal):
+        """Policies that may pay at least this much (no stated cap included)."""
+        yuan = self._yuan(name, value)
+        return queryset.filter(Q(max_amount_yuan__isnull=True) | Q(max_amount_yuan__gte=yuan))
+
+    def filter_amount_max(self, queryset, name: str, value: Decimal):
+        """Policies whose stated cap is at most this much."""
+        return queryset.filter(max_amount_yuan__lte=self._yuan(name, value))
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)

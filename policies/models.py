@@ -115,6 +115,11 @@ class Policy(models.Model):
     published_at = models.DateTimeField("发布时间", null=True, blank=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
+    # The cap of the current rule version's benefit (engine's ``max_amount_yuan``), kept by
+    # policies.services so that the catalogue can filter on it; null when the terms state none.
+    max_amount_yuan = models.BigIntegerField(
+        "最高支持金额（元）", null=True, blank=True, editable=False
+    )
     # Written by policies.services (see catalogue.search), never by hand.
     search_text = models.TextField("检索词", blank=True, editable=False)
     search_title = models.TextField("标题检索词", blank=True, editable=False)

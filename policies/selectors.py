@@ -11,6 +11,8 @@ from catalogue.models import CatalogueChange, CatalogueKind
 from policies.filters import PolicyFilter
 from policies.models import Policy, PolicyQuerySet
 
+SEARCH_COLUMNS = ("search_text", "search_title")
+
 
 def public_policies() -> PolicyQuerySet:
     """Published policies with what their list rows show (one query per page)."""
@@ -18,8 +20,14 @@ def public_policies() -> PolicyQuerySet:
 
 
 def policy_search(params: Mapping[str, Any], queryset: QuerySet | None = None) -> PolicyFilter:
-    """The bound catalogue filter over ``queryset`` (default: published policies)."""
-    return PolicyFilter(params, queryset=public_policies() if queryset is None else queryset)
+    """The bound catalogue filter over ``queryset`` (default: published policies).
+
+    The default leaves out the search columns: lists never show them (they are only matched and
+    ranked in SQL), and they are the widest columns of the table.
+    """
+    if queryset is None:
+        queryset = public_policies().defer(*SEARCH_COLUMNS)
+    return PolicyFilter(params, queryset=queryset)
 
 
 def policy_history(policy: Policy) -> QuerySet[CatalogueChange]:

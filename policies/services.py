@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from catalogue.models import CatalogueChange, CatalogueKind
-from catalogue.rules import validate_rule_data
+from catalogue.rules import rule_max_amount, validate_rule_data
 from catalogue.search import search_column
 from catalogue.services import (
     catalogue_change_record,
@@ -97,6 +97,15 @@ def _save(policy: Policy) -> None:
     policy.save()
 
 
+def _max_amount_refresh(policy: Policy) -> None:
+    """Store the current rule version's cap on the policy (the catalogue's amount filter)."""
+    current = policy.rules.order_by("-valid_from").first()
+    maximum = rule_max_amount(current.data) if current is not None else None
+    if maximum != policy.max_amount_yuan:
+        policy.max_amount_yuan = maximum
+        policy.save(update_fields=["max_amount_yuan"])
+
+
 def _notify_if_public(policy: Policy) -> None:
     if policy.status == Status.PUBLISHED:
         enqueue_saved_search_alerts(kind=CatalogueKind.POLICY, ids=[policy.pk])
@@ -122,6 +131,7 @@ def policy_create(
     _save(policy)
     if rule is not None:
         _rule_write(policy=policy, data=rule, valid_from=policy.valid_from)
+        _max_amount_refresh(policy)
     catalogue_change_record(
         kind=CatalogueKind.POLICY,
         instance=policy,
@@ -161,6 +171,8 @@ def policy_update(
         rule_change = _rule_write(policy=policy, data=rule, valid_from=rule_valid_from)
         if rule_change:
             changes["rule"] = rule_change
+        # Also when unchanged: repairs a cap computed before a fact the rule uses was registered.
+        _max_amount_refresh(policy)
     if changes:
         catalogue_change_record(
             kind=CatalogueKind.POLICY, instance=policy, action=action, changes=changes, user=user

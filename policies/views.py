@@ -17,12 +17,33 @@ from policies.models import Policy
 from policies.selectors import policy_rules, policy_search, public_policies
 
 
+def _firm_region_code(request: HttpRequest) -> str | None:
+    """The region of the signed-in user's firm, or None (visitors, banks, staff)."""
+    user = request.user
+    if not (user.is_authenticated and user.is_enterprise_member and user.enterprise_id):
+        return None
+    return user.enterprise.region.code
+
+
 @cached_public_page("policies")
 def policy_list(request: HttpRequest) -> HttpResponse:
-    """Search and filter published policies; expired ones only on request, and marked."""
+    """Search and filter published policies; expired ones only on request, and marked.
+
+    A firm's user first sees the policies reaching its own region (its district's, city's and
+    province's); choosing 全部地区 (an empty ``region_code``) widens the list. Visitors see all.
+    """
     params = catalogue_params(request)
+    firm_region = None
+    if "region_code" not in params:
+        firm_region = _firm_region_code(request)
+        if firm_region:
+            params["region_code"] = firm_region
     found = policy_search(params)
-    found.form.fields["region_code"].widget = forms.Select(choices=region_choices())
+    fields = found.form.fields
+    fields["region_code"].widget = forms.Select(choices=region_choices())
+    # The page asks in 万元; the yuan bounds (for API callers) are kept when given, not shown.
+    fields["max_amount_yuan_min"].widget = forms.HiddenInput()
+    fields["max_amount_yuan_max"].widget = forms.HiddenInput()
     page = paginate(request, found.qs)
     return render(
         request,
@@ -34,6 +55,7 @@ def policy_list(request: HttpRequest) -> HttpResponse:
             "querystring": querystring_without_page(params),
             "save_params": params.urlencode(),
             "searching": bool(params.get("search")),
+            "firm_region": firm_region,
         },
     )
 

@@ -33,6 +33,10 @@ app.conf.beat_schedule = {
         "task": "notifications.delivery_sweep",
         "schedule": _sweep_every,
     },
+    "catalogue-saved-searches-sweep": {
+        "task": "catalogue.saved_searches_sweep",
+        "schedule": crontab(minute=20),
+    },
     "needs-deadlines-sweep": {"task": "needs.deadlines_sweep", "schedule": crontab(minute="*/10")},
     "applications-reminders": {"task": "applications.reminders", "schedule": crontab(minute=5)},
     "applications-proactive": {
@@ -47,6 +51,10 @@ app.conf.beat_schedule = {
     "dashboards-monthly-bulletins": {
         "task": "dashboards.monthly_bulletins",
         "schedule": crontab(day_of_month=1, hour=6, minute=0),
+    },
+    "dashboards-turn-hours-rollup": {
+        "task": "dashboards.turn_hours_rollup",
+        "schedule": crontab(minute="*/15"),
     },
 }
 

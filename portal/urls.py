@@ -13,6 +13,12 @@ urlpatterns = [
     path("", views.landing, name="landing"),
     path("home/", views.home, name="home"),
     path("health/", views.health, name="health"),
+    # The API early: its clients call it most, and every prefix tried before it costs a match.
+    # (The prefixes are disjoint, so the order changes only the time to resolve.)
+    path("api/v1/", include(api_urlpatterns)),
+    path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/v1/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("accounts/login/", PortalLoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
@@ -36,10 +42,6 @@ urlpatterns = [
     path("calculator/", include("eligibility.urls")),
     path("dashboards/", include("dashboards.urls")),
     path("admin/", admin.site.urls),
-    path("api/v1/", include(api_urlpatterns)),
-    path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("api/v1/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
 ]
 
 # A backend outage raised outside a view (e.g. saving the session) is a 503 too.

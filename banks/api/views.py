@@ -10,6 +10,7 @@ from banks.api.serializers import LoanProductSerializer
 from banks.filters import ProductFilter
 from banks.selectors import public_products
 from catalogue.cache import CachedPublicListMixin
+from catalogue.paging import CataloguePagination
 
 LIST_PARAMETERS = [
     OpenApiParameter("search", OpenApiTypes.STR, description="中文关键词"),
@@ -27,9 +28,11 @@ class LoanProductViewSet(CachedPublicListMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = LoanProductSerializer
     cache_kind = "api-products"
     filterset_class = ProductFilter
+    pagination_class = CataloguePagination
     permission_classes = [permissions.AllowAny]
     # Digits only, so that other routes under products/ (e.g. products/match/) stay free.
     lookup_value_regex = r"\d+"
 
     def get_queryset(self):
-        return public_products()
+        # Read-only: the search columns (matched in SQL, never shown) are not loaded.
+        return public_products().defer("search_text", "search_title")

@@ -36,6 +36,7 @@ class PolicySerializer(serializers.ModelSerializer):
             "valid_from",
             "valid_to",
             "expired",
+            "max_amount_yuan",
             "summary",
             "conditions_text",
             "benefit_text",

@@ -7,6 +7,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import permissions, viewsets
 
 from catalogue.cache import CachedPublicListMixin
+from catalogue.paging import CataloguePagination
 from policies.api.serializers import PolicySerializer
 from policies.filters import PolicyFilter
 from policies.selectors import public_policies
@@ -18,6 +19,14 @@ LIST_PARAMETERS = [
     ),
     OpenApiParameter("in_force_on", OpenApiTypes.DATE, description="有效日期，默认今天"),
     OpenApiParameter("include_expired", OpenApiTypes.BOOL, description="true：含已过期政策"),
+    OpenApiParameter(
+        "max_amount_yuan_min",
+        OpenApiTypes.INT,
+        description="最高支持金额不低于（元）；未写明上限的政策也列出",
+    ),
+    OpenApiParameter(
+        "max_amount_yuan_max", OpenApiTypes.INT, description="最高支持金额不高于（元）"
+    ),
 ]
 
 
@@ -28,8 +37,10 @@ class PolicyViewSet(CachedPublicListMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = PolicySerializer
     cache_kind = "api-policies"
     filterset_class = PolicyFilter
+    pagination_class = CataloguePagination
     permission_classes = [permissions.AllowAny]
     lookup_value_regex = r"\d+"
 
     def get_queryset(self):
-        return public_policies()
+        # Read-only: the search columns (matched in SQL, never shown) are not loaded.
+        return public_policies().defer("search_text", "search_title")

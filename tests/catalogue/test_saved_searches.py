@@ -81,3 +81,34 @@ def test_product_search_alerts_on_new_and_changed_products_with_an_unsubscribe_l
     assert client.get(unsubscribe).status_code == 200
     product_update(product=small, data={"max_amount_yuan": 6_000_000})
     assert notes.all().count() == 2
+
+
+@pytest.mark.django_db
+def test_the_sweeper_sends_an_alert_whose_message_was_lost_once(
+    personas, regions, settings, django_capture_on_commit_callbacks
+):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from catalogue.tasks import saved_searches_sweep
+
+    member = personas["member"]
+    SavedSearch.objects.create(user=member, kind="policy", name="贴息", params={"search": "贴息"})
+    draft = PolicyFactory(title="贷款贴息", publish=False, region=regions["daiyue"])
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:  # the message is lost
+        policy_publish(policy=draft)
+    assert callbacks and not Notification.objects.filter(user=member).exists()
+
+    assert saved_searches_sweep.apply().get() == 1
+    assert saved_searches_sweep.apply().get() == 0  # already told
+    notes = Notification.objects.filter(user=member, kind="catalogue.saved_search")
+    assert [n.title for n in notes] == ["有新的或更新的政策符合您保存的搜索“贴息”：贷款贴息"]
+
+    # A change older than the window is not looked at again.
+    settings.SAVED_SEARCH_SWEEP_HOURS = 1
+    type(draft).objects.filter(pk=draft.pk).update(
+        updated_at=timezone.now() - dt.timedelta(hours=2)
+    )
+    Notification.objects.all().delete()
+    assert saved_searches_sweep.apply().get() == 0

@@ -174,6 +174,11 @@ def prepare_saved_searches(ctx):
     return ["policy", [policy.pk]]
 
 
+def prepare_saved_searches_sweep(ctx):
+    prepare_saved_searches(ctx)
+    return []
+
+
 def _last_month() -> tuple[int, int]:
     first = timezone.localdate().replace(day=1)
     previous = first - dt.timedelta(days=1)
@@ -197,6 +202,14 @@ def prepare_run_job(ctx):
     _routed_need(ctx)
     job = Job.objects.create(kind=Job.Kind.DASHBOARD_EXPORT, params={}, requested_by=world["staff"])
     return [job.pk]
+
+
+def prepare_turn_hours_rollup(ctx):
+    from needs.models import Deadline
+
+    need = _routed_need(ctx)
+    Deadline.objects.filter(need=need, kind=Deadline.Kind.ACCEPT).update(met_at=timezone.now())
+    return []
 
 
 def prepare_retention_sweep(ctx):
@@ -230,9 +243,11 @@ CASES: dict[str, Case] = {
     "eligibility.rematch_policies": Case(prepare_rematch_policies),
     "eligibility.rematch_all": Case(prepare_rematch_all),
     "catalogue.saved_searches_notify": Case(prepare_saved_searches),
+    "catalogue.saved_searches_sweep": Case(prepare_saved_searches_sweep),
     "dashboards.generate_bulletin": Case(prepare_generate_bulletin),
     "dashboards.monthly_bulletins": Case(prepare_monthly_bulletins),
     "dashboards.run_job": Case(prepare_run_job),
+    "dashboards.turn_hours_rollup": Case(prepare_turn_hours_rollup),
     "privacy.retention_sweep": Case(prepare_retention_sweep),
     "portal.tasks.heartbeat": Case(prepare_nothing, cache_keys=("portal:worker-heartbeat",)),
     "portal.tasks.ping": Case(prepare_ping, cache_keys=("portal:ping:run-twice",)),
