@@ -117,8 +117,12 @@ def cache_key(request: HttpRequest, kind: str) -> str:
     return f"catalogue:list:{kind}:{_database()}:{catalogue_version()}:{digest}"
 
 
-def cached_public_page(kind: str) -> Callable:
-    """Decorate a public list view: anonymous answers are served from and stored in the cache."""
+def cached_public_page(kind: str, vary: Callable[..., str] | None = None) -> Callable:
+    """Decorate a public view: anonymous answers are served from and stored in the cache.
+
+    ``vary(request, *args, **kwargs)`` adds to the key what the page shows besides the catalogue
+    (e.g. a policy's live application counts), so that a change there is never served stale.
+    """
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
@@ -126,6 +130,8 @@ def cached_public_page(kind: str) -> Callable:
             if not _cacheable(request, getattr(request, "user", None)):
                 return view(request, *args, **kwargs)
             key = cache_key(request, kind)
+            if vary is not None:
+                key = f"{key}:{vary(request, *args, **kwargs)}"
             stored = cache.get(key)
             if stored is not None:
                 content, content_type = stored

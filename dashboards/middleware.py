@@ -1,7 +1,7 @@
 """The catalogue view counter: one count per successful page view of a policy or a product.
 
-Counting here, on the response, keeps the catalogue's own views untouched; the count is one
-UPDATE (an INSERT for an item's first view of the day).
+Counting here, on the response, keeps the catalogue's own views untouched; the count goes to the
+cache (one Redis HINCRBY, no database write) and reaches the database with the flush task.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 
 from dashboards.models import CatalogueView
@@ -39,6 +38,6 @@ class CatalogueViewMiddleware:
 
             try:
                 catalogue_view_record(kind=kind, object_id=int(pk))
-            except DatabaseError:  # a lost count must never cost the visitor the page
+            except Exception:  # a lost count must never cost the visitor the page
                 logger.warning("catalogue view of %s %s not counted", kind, pk, exc_info=True)
         return response

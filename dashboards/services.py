@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from accounts.models import Role
 from dashboards.assessment import Month, bank_assessment
+from dashboards.counters import view_counter
 from dashboards.documents import bulletin_pdf, bulletin_xlsx, dashboard_xlsx
 from dashboards.models import (
     AssessmentScheme,
@@ -46,16 +47,60 @@ BULK_LIMIT = 100
 
 
 def catalogue_view_record(*, kind: str, object_id: int, day: date | None = None) -> None:
-    """Count one view of a policy or product: one UPDATE, an INSERT on the day's first view."""
+    """Count one view of a policy or product in the cache; no database write on the page view.
+
+    The counts reach ``CatalogueView`` with ``catalogue_views_flush`` (a beat task every minute;
+    on a cache that is not shared between processes, also from the counting process itself).
+    """
     day = day or timezone.localdate()
-    rows = CatalogueView.objects.filter(kind=kind, object_id=object_id, day=day)
-    if rows.update(count=F("count") + 1):
-        return
-    try:
-        with transaction.atomic():
-            CatalogueView.objects.create(kind=kind, object_id=object_id, day=day, count=1)
-    except IntegrityError:  # another request inserted the day's row first
-        rows.update(count=F("count") + 1)
+    if not view_counter.add(f"{kind}:{int(object_id)}:{day.isoformat()}") and (
+        view_counter.local_flush_due()
+    ):
+        catalogue_views_flush()
+
+
+def catalogue_views_flush() -> int:
+    """Add the counted views to ``CatalogueView``; return how many views were written.
+
+    Takes the counts and resets them atomically (a Redis RENAME), so a second or concurrent run
+    finds nothing to add twice; when the database write fails, the counts are put back for the
+    next run.
+    """
+    taken = view_counter.take()
+    written = 0
+    for index, (batch_id, counts) in enumerate(taken):
+        try:
+            _catalogue_views_write(counts)
+        except Exception:
+            # This batch and those not written yet are counted again for the next run.
+            for left_id, left_counts in taken[index:]:
+                view_counter.put_back(left_counts)
+                view_counter.done(left_id)
+            raise
+        view_counter.done(batch_id)
+        written += sum(counts.values())
+    return written
+
+
+@transaction.atomic
+def _catalogue_views_write(counts: dict[str, int]) -> None:
+    for field, number in sorted(counts.items()):
+        try:
+            kind, object_id, day = field.split(":")
+            key = {"kind": kind, "object_id": int(object_id), "day": date.fromisoformat(day)}
+        except ValueError:
+            logger.warning("unreadable catalogue view counter %r dropped", field)
+            continue
+        if kind not in CatalogueView.Kind.values or number <= 0:
+            continue
+        rows = CatalogueView.objects.filter(**key)
+        if rows.update(count=F("count") + number):
+            continue
+        try:
+            with transaction.atomic():
+                CatalogueView.objects.create(**key, count=number)
+        except IntegrityError:  # another flush inserted the day's row first
+            rows.update(count=F("count") + number)
 
 
 # --- Assessment weights --------------------------------------------------------------------------

@@ -59,3 +59,15 @@ def turn_hours_rollup() -> int:
     from dashboards.services import turn_hours_refresh
 
     return turn_hours_refresh()
+
+
+@shared_task(name="dashboards.catalogue_views_flush", soft_time_limit=240, time_limit=300)
+def catalogue_views_flush() -> int:
+    """Every minute: add the page views counted in the cache to ``CatalogueView``.
+
+    The counts are taken and reset atomically, so a duplicate or overlapping run adds nothing
+    twice; a failed write puts them back for the next run.
+    """
+    from dashboards.services import catalogue_views_flush as flush
+
+    return flush()

@@ -9,7 +9,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -73,9 +72,7 @@ def workbench(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     calendar = work_calendar()
     filters = wb.QueueFilters.from_params(request.GET)
-    page = Paginator(wb.queue(user, filters, now), wb.QUEUE_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = wb.queue_page(user, filters, now, request.GET.get("page"))
     wb.decorate(list(page.object_list), now, calendar)
     context: dict[str, Any] = {
         "page": page,

@@ -8,7 +8,9 @@ each condition once over a whole column instead of once per firm.
 How: numeric facts of integer type become int64 columns compared with numpy; every other fact
 (booleans, enums, strings, lists, dates, decimals) becomes a categorical column (a code per firm,
 its distinct values listed once), so a leaf's test runs once per distinct value and is broadcast
-through the codes. Three-valued logic is int8 arithmetic. Amounts are exact: a decimal rate p/q
+through the codes. The columns a rule reads are taken in one sweep over the firms, a block of
+firms at a time, so each firm's dict is read from memory once, not once per fact
+(:meth:`FactColumns.prepare`, :func:`prepare`). Three-valued logic is int8 arithmetic. Amounts are exact: a decimal rate p/q
 gives ``(2·v·p + q) // (2·q)``, which is ``v × rate`` rounded half-up for non-negative integers.
 
 Staged payouts are a lookup through the stage's codes; a choice between options with fixed or
@@ -147,7 +149,10 @@ class FactColumns:
         for name, builder in numbers.items():
             self._numeric[name] = builder.column()
         for name, builder in categories.items():
-            self._categorical[name] = builder.column()
+            exact = builder.exact
+            self._categorical[name] = (
+                _exact_categorical(self.raw(name)) if exact else builder.column()
+            )
 
     def numeric(self, name: str) -> _Numeric | None:
         """An integer fact as int64 values and a known mask (None if a value is no int)."""
@@ -163,7 +168,7 @@ class FactColumns:
         if column is None:
             builder = _CategoricalBuilder()
             builder.add(self.raw(name))
-            column = builder.column()
+            column = _exact_categorical(self.raw(name)) if builder.exact else builder.column()
             self._categorical[name] = column
         return column
 
@@ -208,29 +213,51 @@ class _NumericBuilder:
 
 class _CategoricalBuilder:
     """A categorical column, block by block: the distinct values in order of first appearance
-    over all the blocks (as one ``dict.fromkeys`` over the whole column would list them)."""
+    over all the blocks (as one ``dict.fromkeys`` over the whole column would list them).
 
-    __slots__ = ("categories", "codes", "index", "lists")
+    A dict merges equal values of different types (``1`` and ``True``, ``1`` and ``1.0``, a
+    list's tuple and a tuple), which the per-firm path tells apart (``is_true`` is ``v is True``,
+    a list is not equal to a tuple). Parsed facts have one type per fact (a ``number`` fact: int
+    or Decimal, which every test reads alike); when a column's values mix other types that can be
+    equal, :attr:`exact` is set and the column is built again keyed by type and value.
+    """
+
+    __slots__ = ("categories", "codes", "exact", "index", "lists", "types")
 
     def __init__(self) -> None:
         self.index: dict[Any, int] = {None: -1}
         self.categories: list[Any] = []
         self.codes: list[np.ndarray] = []
         self.lists = False
+        self.types: set[type] = set()
+        self.exact = False
 
     def add(self, raw: list[Any]) -> None:
+        if self.exact:
+            return
         try:
             distinct = dict.fromkeys(raw)
+            if any(type(k) in _MERGING for k in distinct):  # only then can values have merged
+                self._check(set(map(type, raw)))
         except TypeError:  # lists are unhashable: their tuples stand for them
+            self._check(set(map(type, raw)))
             self.lists = True
             raw = _tuples(raw)
             distinct = dict.fromkeys(raw)
+        if self.exact:
+            return
         index, categories = self.index, self.categories
         for value in distinct:
             if value not in index:
                 index[value] = len(categories)
                 categories.append(value)
         self.codes.append(np.fromiter(map(index.__getitem__, raw), np.int32, len(raw)))
+
+    def _check(self, types: set[type]) -> None:
+        types.discard(_NONE)
+        self.types |= types
+        if len(self.types) > 1 and not self.types <= _ALIKE:
+            self.exact = True
 
     def column(self) -> _Categorical:
         if len(self.codes) == 1:
@@ -243,6 +270,25 @@ class _CategoricalBuilder:
         if self.lists:
             categories = [list(k) if type(k) is tuple else k for k in categories]
         return _Categorical(codes, categories, codes >= 0)
+
+
+# Types whose values may equal values of another type (and so share a dict key).
+_MERGING = frozenset({bool, int, float, complex, Decimal, Fraction, tuple})
+_ALIKE = frozenset({int, Decimal})  # a parsed ``number`` fact: equal values read alike
+
+
+def _exact_categorical(raw: list[Any]) -> _Categorical:
+    """A categorical column keyed by type and value (a list by its tuple), for mixed types."""
+    keys = [None if v is None else (type(v), tuple(v) if type(v) is list else v) for v in raw]
+    index: dict[Any, int] = {}
+    categories: list[Any] = []
+    for key, value in zip(keys, raw, strict=True):
+        if key is not None and key not in index:
+            index[key] = len(categories)
+            categories.append(value)
+    index[None] = -1
+    codes = np.fromiter(map(index.__getitem__, keys), np.int32, len(keys))
+    return _Categorical(codes, categories, codes >= 0)
 
 
 def _tuples(raw: list[Any]) -> list[Any]:

@@ -187,7 +187,11 @@ class FinancingNeed(models.Model):
                 condition=~Q(status__in=sorted(BANK_STATES)) | Q(assigned_branch__isnull=False),
             ),
         ]
-        indexes = [models.Index(fields=["assigned_branch", "status"])]
+        indexes = [
+            models.Index(fields=["assigned_branch", "status"]),
+            # An officer's desk and month: "the cases I handle", by state.
+            models.Index(fields=["assigned_officer", "status"], name="need_officer_status_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"融资需求 #{self.pk}"
@@ -360,6 +364,15 @@ class Deadline(models.Model):
         ordering = ["due_at", "id"]
         constraints = [
             models.UniqueConstraint(fields=["assignment", "kind"], name="uniq_deadline_per_kind")
+        ]
+        indexes = [
+            # The deadlines still running, nearest first: the workbench queue reads it in order
+            # and stops at the page's end (met and cancelled ones are most rows and never read).
+            models.Index(
+                fields=["due_at", "id"],
+                name="deadline_active_due_idx",
+                condition=Q(met_at__isnull=True, cancelled_at__isnull=True),
+            )
         ]
 
     def __str__(self) -> str:

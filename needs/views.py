@@ -20,6 +20,7 @@ from accounts.models import Role, User
 from needs import forms as f
 from needs import services
 from needs.models import Assignment, Deadline, FinancingNeed, NeedAttachment
+from needs.paging import peek_page
 from needs.permissions import role_may
 from needs.routing import excluded_bank_ids
 from needs.selectors import (
@@ -281,7 +282,9 @@ def need_list_view(request: HttpRequest) -> HttpResponse:
         queryset = queryset.filter(status=status)
     if scope == "mine" and user.is_bank_user:
         queryset = queryset.filter(assigned_officer=user)
-    page = Paginator(queryset.order_by("-created_at", "-id"), 20).get_page(request.GET.get("page"))
+    # No count of the whole list (a bank's runs to tens of thousands): one row more than the
+    # page says whether there is a next one.
+    page = peek_page(queryset.order_by("-created_at", "-id"), request.GET.get("page"), 20)
     querystring = "&".join(
         f"{key}={value}" for key, value in (("status", status), ("scope", scope)) if value
     )

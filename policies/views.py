@@ -6,6 +6,7 @@ from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from applications.selectors import application_counts
 from catalogue.cache import cached_public_page
 from catalogue.views_common import (
     catalogue_params,
@@ -60,6 +61,15 @@ def policy_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _application_counts_key(request: HttpRequest, pk: int) -> str:
+    """The page's live part: its public application counts (one indexed aggregate)."""
+    counts = application_counts(Policy(pk=pk))
+    return f"{counts['applied']}-{counts['paid']}-{counts['paid_yuan']}"
+
+
+# A visitor's page is kept until the catalogue changes (publishing, editing, withdrawing a policy
+# are catalogue writes) or the policy's application counts change (they are part of the key).
+@cached_public_page("policy-detail", vary=_application_counts_key)
 def policy_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One policy with its terms, materials, contact and the source passage it comes from.
 

@@ -56,6 +56,11 @@ app.conf.beat_schedule = {
         "task": "dashboards.turn_hours_rollup",
         "schedule": crontab(minute="*/15"),
     },
+    # Page views are counted in Redis (no database write per view) and added up here.
+    "dashboards-catalogue-views-flush": {
+        "task": "dashboards.catalogue_views_flush",
+        "schedule": timedelta(minutes=1),
+    },
 }
 
 

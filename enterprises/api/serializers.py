@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from enterprises.models import Enterprise, Qualification
@@ -60,10 +62,20 @@ class EnterpriseProfileSerializer(serializers.Serializer):
     email = serializers.EmailField(required=False, allow_blank=True)
 
 
+class RegionCodeField(serializers.SlugRelatedField):
+    """A region by its administrative code; anything but digits is refused before the lookup
+    (PostgreSQL cannot even compare a text holding a NUL byte)."""
+
+    def to_internal_value(self, data: Any) -> Region:
+        if not isinstance(data, str) or not data.isdigit() or len(data) > 12:
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class EnterpriseRegistrationSerializer(serializers.Serializer):
     uscc = serializers.CharField(max_length=24)
     name = serializers.CharField(max_length=128)
-    region_code = serializers.SlugRelatedField(
+    region_code = RegionCodeField(
         slug_field="code", queryset=Region.objects.filter(level__in=["district", "zone"])
     )
     contact_name = serializers.CharField(max_length=64)

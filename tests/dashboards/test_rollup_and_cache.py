@@ -221,5 +221,5 @@ def test_an_officers_month_figures_are_kept_the_queue_is_not(cases, client, cach
     # The queue itself is read on every request.
     _more_cases(cases, 3)
     third = client.get("/dashboards/workbench/")
-    queued = third.context["page"].paginator.count
-    assert queued == first.context["page"].paginator.count + 3
+    # (The page reads its rows only; a total would be counted on access, so compare rows.)
+    assert len(third.context["page"]) == len(first.context["page"]) + 3

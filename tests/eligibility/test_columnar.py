@@ -323,19 +323,27 @@ def _agrees(rule: dict, rows: list[dict], region: str | None = "370200") -> bool
         ("uses_city_compute_platform", "true"),
         ("qualifications", ("srdi",)),  # a tuple where a list belongs
         ("qualifications", "srdi"),  # a bare string: has_any reads its letters
+        ("qualifications", ["srdi", 1]),
+        ("employees", True),
         ("compute_spend_yuan", Decimal("300000")),  # the benefit's fact: the per-firm path
         ("compute_spend_yuan", 2**80),
     ],
 )
-def test_an_unparsed_value_gives_what_the_per_firm_path_gives(name, value):
-    """Facts that did not come through ``parse_facts`` (a value of the wrong type, late in the
-    population, after whole blocks of well-typed ones) give firm by firm what ``quick`` gives."""
+@pytest.mark.parametrize("where", [(5,), (2100, 2599)])  # the first block; later ones only
+def test_an_unparsed_value_gives_what_the_per_firm_path_gives(name, value, where):
+    """Facts that did not come through ``parse_facts`` (a value of the wrong type, in the first
+    block of firms or after whole blocks of well-typed ones) give what ``quick`` gives."""
     rows = _mixed_rows(2600, random.Random(11))
-    for i in (5, 2100, 2599):  # the first block and a later one
-        rows[i] = {**rows[i], name: value, "uses_city_compute_platform": True}
-        if name != "uses_city_compute_platform":
-            rows[i]["employees"] = 12
+    for i in where:
+        rows[i] = {**rows[i], "region_code": "370211", "uses_city_compute_platform": True}
+        rows[i].update({"employees": 12, "annual_revenue_yuan": 6_000_000, name: value})
     _agrees(MIXED_RULE, rows)
+    # The firms whose value differs from well-typed ones did reach the rule's conditions.
+    compiled = compile_rule(MIXED_RULE)
+    assert compiled.quick(rows[where[-1]], AS_OF, "370200")[0] is not False or name in (
+        "uses_city_compute_platform",
+        "annual_revenue_yuan",
+    )
 
 
 def test_columns_built_block_by_block_match_one_pass(monkeypatch):

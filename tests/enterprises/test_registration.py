@@ -106,3 +106,15 @@ def test_duplicate_uscc_and_weak_password_are_reported_and_nothing_saved(client,
     assert body["password"]
     assert User.objects.filter(username="second").count() == 0
     assert Enterprise.objects.count() == 1
+
+
+@pytest.mark.parametrize("code", ["3709\x0011", "泰安", "", 370911, "9" * 40])
+def test_a_malformed_region_code_is_a_field_error_not_a_server_error(client, regions, code):
+    response = client.post(
+        "/api/v1/enterprises/register/",
+        api_data(regions, region_code=code),
+        content_type="application/json",
+    )
+    assert response.status_code == 400, response.content
+    assert response.json()["region_code"]
+    assert not Enterprise.objects.exists()

@@ -212,6 +212,18 @@ def prepare_turn_hours_rollup(ctx):
     return []
 
 
+def prepare_catalogue_views_flush(ctx):
+    from dashboards.counters import view_counter
+    from dashboards.services import catalogue_view_record
+
+    for batch_id, _ in view_counter.take():  # counts left by earlier tests
+        view_counter.done(batch_id)
+    view_counter.restart_local_clock()  # the counts wait for the task, even without Redis
+    for _ in range(3):
+        catalogue_view_record(kind="policy", object_id=1, day=dt.date(2026, 11, 20))
+    return []
+
+
 def prepare_retention_sweep(ctx):
     from needs.models import FinancingNeed
 
@@ -248,6 +260,7 @@ CASES: dict[str, Case] = {
     "dashboards.monthly_bulletins": Case(prepare_monthly_bulletins),
     "dashboards.run_job": Case(prepare_run_job),
     "dashboards.turn_hours_rollup": Case(prepare_turn_hours_rollup),
+    "dashboards.catalogue_views_flush": Case(prepare_catalogue_views_flush),
     "privacy.retention_sweep": Case(prepare_retention_sweep),
     "portal.tasks.heartbeat": Case(prepare_nothing, cache_keys=("portal:worker-heartbeat",)),
     "portal.tasks.ping": Case(prepare_ping, cache_keys=("portal:ping:run-twice",)),
