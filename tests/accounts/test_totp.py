@@ -264,20 +264,10 @@ def test_the_migration_encrypts_existing_plain_secrets(personas):
 
 def test_check_deploy_refuses_a_missing_totp_key():
     """A deployment without its own TOTP_ENCRYPTION_KEY fails ``check --deploy`` (CI runs it)."""
-    import subprocess
-    import sys
-
-    from tests.portal.test_settings import ROOT, production_env
+    from tests.portal.test_settings import check_deploy, production_env
 
     env = production_env()
     env.pop("TOTP_ENCRYPTION_KEY")
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = check_deploy(env)
     assert result.returncode != 0
     assert "accounts.E001" in result.stdout + result.stderr

@@ -47,28 +47,26 @@ def production_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def test_production_settings_pass_check_deploy():
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT,
-        env=production_env(),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-
-
-def test_check_deploy_refuses_the_development_secret_key():
-    env = production_env()
-    env.pop("SECRET_KEY")
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy"],
+def check_deploy(env: dict[str, str], *flags: str) -> subprocess.CompletedProcess[str]:
+    """``manage.py check --deploy`` in a fresh process with exactly ``env``."""
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", *flags],
         cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,
         check=False,
     )
+
+
+def test_production_settings_pass_check_deploy():
+    result = check_deploy(production_env(), "--fail-level", "WARNING")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_check_deploy_refuses_the_development_secret_key():
+    env = production_env()
+    env.pop("SECRET_KEY")
+    result = check_deploy(env)
     assert result.returncode != 0
     assert "portal.E001" in result.stdout + result.stderr
