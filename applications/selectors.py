@@ -214,6 +214,15 @@ def staff_queue(user: User) -> list[dict[str, Any]]:
     return list(rows)
 
 
+def application_counts_key(policy_id: int) -> str:
+    """The cache key of the token (``catalogue.cache.version_tokens``) that every application
+    step replaces (``applications.services._event``): cached policy pages carry it in their key,
+    so they are never served with stale counts."""
+    from catalogue.cache import cache_database
+
+    return f"applications:counts:{cache_database()}:{policy_id}"
+
+
 def application_counts(policy: Policy) -> dict[str, int]:
     """Public figures of a policy: how many firms applied and how many were paid (no names)."""
     result = PolicyApplication.objects.filter(policy=policy, submitted_at__isnull=False).aggregate(

@@ -36,6 +36,7 @@ from applications.models import (
 from applications.permissions import ensure_may
 from applications.selectors import (
     Preview,
+    application_counts_key,
     application_preview,
     granted_by_firm_in_year,
     granted_in_year,
@@ -46,6 +47,7 @@ from applications.selectors import (
 )
 from applications.states import GRANTED_STATES, OPEN_STATES, Action, Status, check_transition
 from audit.services import audit_record
+from catalogue.cache import version_replace
 from eligibility.engine import format_wan
 from eligibility.facts import FACTS
 from enterprises.models import Enterprise
@@ -83,6 +85,8 @@ def _event(
     note: str = "",
     data: Mapping[str, Any] | None = None,
 ) -> ApplicationEvent:
+    # Every step may change the policy's public counts, which cached policy pages are keyed on.
+    version_replace(application_counts_key(application.policy_id))
     audit_record(
         actor=actor,
         action=f"application.{action}",

@@ -31,42 +31,68 @@ from django.utils import timezone
 DEFAULT_SECONDS = 300
 
 
-def _database() -> str:
-    # Two databases (deployments, or parallel test runs) may share one cache server.
+def cache_database() -> str:
+    """The database's name, part of every key: two databases (deployments, or parallel test
+    runs) may share one cache server."""
     return str(connection.settings_dict.get("NAME", ""))
 
 
 def version_key() -> str:
-    return f"catalogue:version:{_database()}"
+    return f"catalogue:version:{cache_database()}"
 
 
 def cache_seconds() -> int:
     return int(getattr(settings, "CATALOGUE_CACHE_SECONDS", DEFAULT_SECONDS))
 
 
+def version_tokens(*keys: str) -> list[str]:
+    """The tokens kept under ``keys`` (each created on first use), read in one round trip:
+    cached data built while they hold carries them in its own key, so replacing a token makes
+    all of that data unreachable."""
+    found = cache.get_many(keys)
+    tokens = []
+    for key in keys:
+        token = found.get(key)
+        if token is None:
+            cache.add(key, uuid.uuid4().hex, None)
+            token = cache.get(key) or ""
+        tokens.append(token)
+    return tokens
+
+
+def version_token(key: str) -> str:
+    """The token kept under ``key`` (see ``version_tokens``)."""
+    return version_tokens(key)[0]
+
+
+def version_replace_now(key: str) -> None:
+    """A new token under ``key`` at once: everything cached under the old one is unreachable."""
+    cache.set(key, uuid.uuid4().hex, None)
+
+
+def version_replace(key: str) -> None:
+    """A new token under ``key`` now, and again when the writing transaction commits.
+
+    The second replacement covers a reader who renders the old rows between the first one and
+    the commit, which would otherwise leave them cached under the new token.
+    """
+    version_replace_now(key)
+    transaction.on_commit(lambda: version_replace_now(key))
+
+
 def catalogue_version() -> str:
     """The current catalogue version token (created on first use)."""
-    key = version_key()
-    version = cache.get(key)
-    if version is None:
-        cache.add(key, uuid.uuid4().hex, None)
-        version = cache.get(key) or ""
-    return version
+    return version_token(version_key())
 
 
 def catalogue_changed_now() -> None:
     """A new catalogue version at once: every cached list becomes unreachable."""
-    cache.set(version_key(), uuid.uuid4().hex, None)
+    version_replace_now(version_key())
 
 
 def catalogue_changed() -> None:
-    """Make every cached list stale: now, and again when the writing transaction commits.
-
-    The second bump covers a visitor who renders the old rows between the first bump and the
-    commit, which would otherwise leave them cached under the new version.
-    """
-    catalogue_changed_now()
-    transaction.on_commit(catalogue_changed_now)
+    """Make every cached list stale: now, and again when the writing transaction commits."""
+    version_replace(version_key())
 
 
 def catalogue_cached(name: str, compute: Callable[[], Any]) -> Any:
@@ -75,7 +101,7 @@ def catalogue_cached(name: str, compute: Callable[[], Any]) -> Any:
     seconds = cache_seconds()
     if seconds <= 0:
         return compute()
-    key = f"catalogue:data:{_database()}:{catalogue_version()}:{name}"
+    key = f"catalogue:data:{cache_database()}:{catalogue_version()}:{name}"
     value = cache.get(key)
     if value is None:
         value = compute()
@@ -103,8 +129,9 @@ def _plain_json_caller(request: HttpRequest) -> bool:
     )
 
 
-def cache_key(request: HttpRequest, kind: str) -> str:
-    """The cache key of one anonymous list request of ``kind``."""
+def cache_key(request: HttpRequest, kind: str, version: str | None = None) -> str:
+    """The cache key of one anonymous list request of ``kind`` (``version``: the catalogue's,
+    when the caller read it already)."""
     raw = "|".join(
         [
             request.get_host(),
@@ -114,14 +141,18 @@ def cache_key(request: HttpRequest, kind: str) -> str:
         ]
     )
     digest = hashlib.sha256(raw.encode()).hexdigest()[:32]
-    return f"catalogue:list:{kind}:{_database()}:{catalogue_version()}:{digest}"
+    if version is None:
+        version = catalogue_version()
+    return f"catalogue:list:{kind}:{cache_database()}:{version}:{digest}"
 
 
 def cached_public_page(kind: str, vary: Callable[..., str] | None = None) -> Callable:
     """Decorate a public view: anonymous answers are served from and stored in the cache.
 
-    ``vary(request, *args, **kwargs)`` adds to the key what the page shows besides the catalogue
-    (e.g. a policy's live application counts), so that a change there is never served stale.
+    ``vary(request, *args, **kwargs)`` names the cache key of a version token (see
+    ``version_tokens``) for what the page shows besides the catalogue (e.g. a policy's live
+    application counts); the token is part of the page's key, so replacing it means the page is
+    never served stale. Both tokens are read in one round trip.
     """
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -129,9 +160,11 @@ def cached_public_page(kind: str, vary: Callable[..., str] | None = None) -> Cal
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if not _cacheable(request, getattr(request, "user", None)):
                 return view(request, *args, **kwargs)
-            key = cache_key(request, kind)
-            if vary is not None:
-                key = f"{key}:{vary(request, *args, **kwargs)}"
+            if vary is None:
+                key = cache_key(request, kind)
+            else:
+                version, extra = version_tokens(version_key(), vary(request, *args, **kwargs))
+                key = f"{cache_key(request, kind, version)}:{extra}"
             stored = cache.get(key)
             if stored is not None:
                 content, content_type = stored

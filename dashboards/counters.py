@@ -35,12 +35,7 @@ def _redis_client():
     backend = caches["default"]
     if not isinstance(backend, RedisCache):
         return None
-    # Kept on the backend (one per thread): building a client costs more than the HINCRBY.
-    client = getattr(backend, "_catalogue_views_client", None)
-    if client is None:
-        client = backend._cache.get_client(write=True)
-        backend._catalogue_views_client = client
-    return client
+    return backend._cache.get_client(write=True)  # reused by portal.cache.PortalRedisCache
 
 
 class ViewCounter:

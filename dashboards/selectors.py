@@ -126,7 +126,9 @@ class Filters:
             chain_id=_int(params.get("chain")),
             bank_id=_int(params.get("bank")),
             size_class=size if size in SizeClass.values or size == "none" else "",
-            region=(params.get("region") or "").strip()[:16],
+            # A GB/T 2260 code is digits; anything else (a NUL byte, which PostgreSQL refuses
+            # in a string) is no filter at all.
+            region=_region_code(params.get("region")),
         )
 
     @classmethod
@@ -161,6 +163,11 @@ def _date(value: str | None) -> date | None:
         return date.fromisoformat(value) if value else None
     except ValueError:
         return None
+
+
+def _region_code(value: str | None) -> str:
+    code = (value or "").strip()
+    return code if code.isascii() and code.isdigit() and len(code) <= 12 else ""
 
 
 def _int(value: str | None) -> int | None:

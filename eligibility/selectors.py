@@ -16,17 +16,17 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Prefetch
 from django.utils import timezone
 
 from eligibility import facts as fact_registry
 from eligibility.engine import CompiledRule, RuleError, compile_rule, format_wan
 from eligibility.facts import FactSpec, get_fact, parse_facts
-from policies.models import Policy, PolicyRule, in_force_q
+from policies.models import Policy, PolicyRule
 from regions.codes import ancestors, region_contains
 
 if TYPE_CHECKING:
     from banks.models import LoanProduct
+    from eligibility.ruleset import RuleSet
     from enterprises.models import Enterprise
 
 logger = logging.getLogger(__name__)
@@ -127,37 +127,30 @@ def policy_candidates(
     as_of: date,
     policy_ids: Iterable[int] | None = None,
     region_code: str | None = None,
+    rules: RuleSet | None = None,
 ) -> list[Candidate]:
-    """Published policies and their rule version in force on ``as_of`` (two queries).
+    """Published policies and their rule version in force on ``as_of``.
 
     Without ``policy_ids``: the policies in force on ``as_of`` that have a version in force.
     With them: exactly those policies, in that order, ``in_force`` telling whether they can apply.
     ``region_code`` keeps the policies whose region covers that region.
+
+    Read from the process's rule set of the current catalogue version (``eligibility.ruleset``):
+    no query while the catalogue is unchanged, two when it changed. The candidates are shared:
+    read them, never change them. ``rules`` is a set the caller already holds.
     """
-    queryset = (
-        Policy.objects.published()
-        .select_related("region")
-        .prefetch_related(Prefetch("rules", queryset=PolicyRule.objects.order_by("-valid_from")))
-        .order_by("pk")
-    )
-    ids = None if policy_ids is None else list(dict.fromkeys(policy_ids))
-    queryset = queryset.filter(in_force_q(as_of)) if ids is None else queryset.filter(pk__in=ids)
+    from eligibility import ruleset
+
+    rules = rules or ruleset.current()
+    if policy_ids is not None:
+        candidates = rules.named(policy_ids, as_of)
+        if region_code:
+            codes = set(ancestors(region_code))
+            candidates = [c for c in candidates if c.region_code in codes]
+        return candidates
     if region_code:
-        queryset = queryset.filter(region__code__in=ancestors(region_code))
-    candidates = []
-    for policy in queryset:
-        policy_in_force = policy.is_in_force(as_of)
-        version = _pick_version(policy.rules.all(), as_of) if policy_in_force else None
-        compiled = compiled_rule(version) if version is not None else None
-        has_rules = bool(policy.rules.all())
-        in_force = policy_in_force and (version is not None or not has_rules)
-        if ids is None and (not in_force or version is None or compiled is None):
-            continue
-        candidates.append(Candidate(policy, version, compiled, in_force))
-    if ids is not None:
-        order = {pk: i for i, pk in enumerate(ids)}
-        candidates.sort(key=lambda c: order[c.policy.pk])
-    return candidates
+        return rules.in_force_for_region(as_of, region_code)
+    return rules.in_force(as_of)
 
 
 def candidates_by_region(candidates: Iterable[Candidate]) -> dict[str, list[Candidate]]:
@@ -214,46 +207,59 @@ def _sort_key(row: Mapping[str, Any]) -> tuple:
     return (rank, -(money or 0), row["policy_id"])
 
 
+def policy_head(candidate: Candidate) -> dict[str, Any]:
+    """The first fields of a candidate's result row: what the policy alone gives."""
+    policy = candidate.policy
+    return {
+        "policy_id": policy.pk,
+        "title": policy.title,
+        "region_code": candidate.region_code,
+        "region_name": policy.region.name,
+        "support_type": policy.support_type,
+        "valid_to": policy.valid_to,
+        "rule_version": candidate.rule.pk if candidate.rule is not None else None,
+    }
+
+
+def unevaluated_tail(candidate: Candidate) -> dict[str, Any] | None:
+    """The rest of the row of a candidate not evaluated (not in force, or no valid rule)."""
+    if not candidate.in_force:
+        return {
+            "eligible": False,
+            "amount_yuan": None,
+            "max_amount_yuan": None,
+            "conditions": [],
+            "unmet": [NOT_IN_FORCE],
+            "missing_facts": [],
+            "formula": None,
+            "facts_used": {},
+            "benefit_note": None,
+        }
+    if candidate.compiled is None:
+        return {
+            "eligible": None,
+            "amount_yuan": None,
+            "max_amount_yuan": None,
+            "conditions": [],
+            "unmet": [NO_RULE],
+            "missing_facts": [],
+            "formula": None,
+            "facts_used": {},
+            "benefit_note": None,
+        }
+    return None
+
+
 def evaluate_candidates(
     *, facts: Mapping[str, Any], as_of: date, candidates: Iterable[Candidate]
 ) -> list[dict[str, Any]]:
     """The contract's result rows (plus formula, facts_used, benefit_note…), best first."""
     rows = []
     for candidate in candidates:
-        policy = candidate.policy
-        row: dict[str, Any] = {
-            "policy_id": policy.pk,
-            "title": policy.title,
-            "region_code": candidate.region_code,
-            "region_name": policy.region.name,
-            "support_type": policy.support_type,
-            "valid_to": policy.valid_to,
-            "rule_version": candidate.rule.pk if candidate.rule is not None else None,
-        }
-        if not candidate.in_force:
-            row.update(
-                eligible=False,
-                amount_yuan=None,
-                max_amount_yuan=None,
-                conditions=[],
-                unmet=[NOT_IN_FORCE],
-                missing_facts=[],
-                formula=None,
-                facts_used={},
-                benefit_note=None,
-            )
-        elif candidate.compiled is None:
-            row.update(
-                eligible=None,
-                amount_yuan=None,
-                max_amount_yuan=None,
-                conditions=[],
-                unmet=[NO_RULE],
-                missing_facts=[],
-                formula=None,
-                facts_used={},
-                benefit_note=None,
-            )
+        row = policy_head(candidate)
+        tail = unevaluated_tail(candidate)
+        if tail is not None:
+            row.update(tail)
         else:
             evaluation = candidate.compiled.evaluate(facts, as_of, candidate.region_code)
             row.update(evaluation.to_dict())
@@ -273,10 +279,11 @@ def eligibility_results(
 
 
 def missing_policy_ids(policy_ids: Iterable[int]) -> list[int]:
-    """The ids among ``policy_ids`` that name no published policy (one query)."""
-    ids = list(dict.fromkeys(policy_ids))
-    found = set(Policy.objects.published().filter(pk__in=ids).values_list("pk", flat=True))
-    return [pk for pk in ids if pk not in found]
+    """The ids among ``policy_ids`` that name no published policy (from the rule set)."""
+    from eligibility import ruleset
+
+    published = ruleset.current().by_id
+    return [pk for pk in dict.fromkeys(policy_ids) if pk not in published]
 
 
 # ---------------------------------------------------------------------------------------------

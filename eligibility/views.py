@@ -18,13 +18,18 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_POST
 
+from eligibility import ruleset
 from eligibility.engine import format_wan
-from eligibility.facts import get_fact
+from eligibility.facts import FactSpec, get_fact
 from eligibility.forms import QuestionsForm, ScopeForm, initial_from_facts
 from eligibility.models import EligibilityResult, SavedCalculation
+from eligibility.prerender import fields_html
+from eligibility.ruleset import RuleSet
 from eligibility.selectors import (
+    Candidate,
     calculator_questions,
     enterprise_facts,
     evaluate_candidates,
@@ -33,15 +38,16 @@ from eligibility.selectors import (
 )
 from eligibility.services import saved_calculation_create
 from enterprises.models import Enterprise
-from regions.models import Region
 
 FIRST_QUESTIONS = 12  # the most decisive questions shown first; the rest behind "更多问题"
 
 
-def _region_choices() -> list[tuple[str, str]]:
-    indent = {"province": "", "city": "　", "district": "　　", "zone": "　　　"}
-    rows = Region.objects.order_by("code").values_list("code", "name", "level")
-    return [(code, f"{indent.get(level, '')}{name}") for code, name, level in rows]
+def _region_choices(rules: RuleSet) -> list[tuple[str, str]]:
+    def compute() -> list[tuple[str, str]]:
+        indent = {"province": "", "city": "　", "district": "　　", "zone": "　　　"}
+        return [(code, f"{indent.get(level, '')}{name}") for code, name, level in rules.regions()]
+
+    return rules.memo("region-choices", compute)
 
 
 def _firm(request: HttpRequest) -> Enterprise | None:
@@ -70,6 +76,7 @@ def _present(row: dict[str, Any]) -> dict[str, Any]:
 @dataclass
 class Calculation:
     scope: ScopeForm
+    rules: RuleSet
     form: QuestionsForm | None = None
     first_fields: list = field(default_factory=list)
     more_fields: list = field(default_factory=list)
@@ -78,6 +85,19 @@ class Calculation:
     facts: dict[str, Any] | None = None
     results: list[dict[str, Any]] | None = None
     as_of: date | None = None
+
+    @property
+    def scope_html(self) -> list[SafeString]:
+        """The scope form's fields, rendered (``eligibility.prerender``)."""
+        return fields_html(self.scope, "scope", self.rules)
+
+    @property
+    def first_html(self) -> list[SafeString]:
+        return fields_html(self.first_fields, "questions", self.rules)
+
+    @property
+    def more_html(self) -> list[SafeString]:
+        return fields_html(self.more_fields, "questions", self.rules)
 
     @property
     def eligible(self) -> list[dict[str, Any]]:
@@ -101,19 +121,24 @@ def _calculate(params: QueryDict | None, profile: dict[str, Any]) -> Calculation
         params = QueryDict(mutable=True)
         params.update({"region_code": profile["region_code"], "beneficiary_kind": "enterprise"})
     bound = params if params and "region_code" in params else None
-    scope = ScopeForm(bound, regions=_region_choices())
-    calc = Calculation(scope=scope)
+    rules = ruleset.current()
+    scope = ScopeForm(bound, regions=_region_choices(rules))
+    calc = Calculation(scope=scope, rules=rules)
     if not scope.is_bound or not scope.is_valid():
         return calc
     region_code = scope.cleaned_data["region_code"]
     kind = scope.cleaned_data["beneficiary_kind"]
     as_of = timezone.localdate()
-    candidates = [
-        c
-        for c in policy_candidates(as_of=as_of, region_code=region_code)
-        if c.compiled.beneficiary == kind
-    ]
-    questions = calculator_questions(candidates)
+
+    def scoped() -> tuple[list[Candidate], list[FactSpec]]:
+        found = [
+            c
+            for c in policy_candidates(as_of=as_of, region_code=region_code, rules=rules)
+            if c.compiled.beneficiary == kind
+        ]
+        return found, calculator_questions(found)
+
+    candidates, questions = rules.memo(("calculator", as_of, region_code, kind), scoped)
     calc.candidates = len(candidates)
     calc.asked = params.get("calc") == "1"
     form = QuestionsForm(
@@ -146,6 +171,7 @@ def calculator(request: HttpRequest) -> HttpResponse:
         matched = list(
             EligibilityResult.objects.filter(enterprise=firm, eligible=True)
             .select_related("policy")
+            .only("policy_id", "amount_yuan", "max_amount_yuan", "policy__title")
             .order_by("-amount_yuan", "policy_id")[:20]
         )
     query = request.GET.copy()

@@ -82,8 +82,9 @@ class FinancingNeedQuerySet(models.QuerySet["FinancingNeed"]):
 
             if user.role == Role.BANK_MANAGER:
                 return self.filter(assigned_branch_id=user.branch_id)
-            bank = Branch.objects.filter(pk=user.branch_id).values("bank_id")
-            teams = ButlerTeam.objects.filter(members=user).values("pk")
+            # order_by(): no ORDER BY (Branch sorts by bank name: a join) in the subqueries.
+            bank = Branch.objects.filter(pk=user.branch_id).order_by().values("bank_id")
+            teams = ButlerTeam.objects.filter(members=user).order_by().values("pk")
             return self.filter(
                 Q(assigned_branch__bank_id=Subquery(bank)) | Q(assigned_team_id__in=teams)
             )

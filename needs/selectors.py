@@ -31,6 +31,56 @@ def need_list(user: User) -> QuerySet[FinancingNeed]:
     )
 
 
+#: What a row of the case list page shows, in the order of :func:`need_list_rows`' tuples.
+LIST_ROW_FIELDS = (
+    "pk",
+    "enterprise__name",
+    "amount_yuan",
+    "term_months",
+    "status",
+    "created_at",
+    "assigned_branch_id",
+    "assigned_branch__name",
+    "assigned_officer__display_name",
+    "assigned_officer__username",
+)
+
+
+def need_list_rows(queryset: QuerySet[FinancingNeed]) -> QuerySet:
+    """``queryset`` (scoped by :func:`need_list`) as tuples of :data:`LIST_ROW_FIELDS`: only the
+    columns a list row shows, no model instances (the page's rows, one query)."""
+    return queryset.values_list(*LIST_ROW_FIELDS)
+
+
+def next_open_deadlines(need_ids: list[int]) -> dict[int, tuple[str, datetime]]:
+    """Each need's next pending deadline of its open turn: ``need id -> (kind, due_at)``.
+
+    Met and cancelled deadlines, and those of turns already ended, do not count. One query
+    (none for no needs), shaped so that PostgreSQL has one sensible plan whatever its
+    statistics say (the load test's database may have none) and however large the tables grow:
+    the open turns are found in the unique index of open assignments by need, and all their
+    deadlines (three at most each) are read, the met and cancelled ones dropped here, so the
+    partial index of *all* active deadlines never looks like the way in.
+    """
+    if not need_ids:
+        return {}
+    open_turns = (
+        Assignment.objects.filter(need_id__in=need_ids, outcome=Assignment.Outcome.OPEN)
+        .order_by()
+        .values("pk")
+    )
+    rows = (
+        Deadline.objects.filter(need_id__in=need_ids, assignment__in=open_turns)
+        .order_by("due_at", "id")
+        .values_list("need_id", "kind", "due_at", "met_at", "cancelled_at")
+    )
+    first: dict[int, tuple[str, datetime]] = {}
+    for need_id, kind, due_at, met_at, cancelled_at in rows:
+        if met_at is None and cancelled_at is None and need_id not in first:
+            first[need_id] = (kind, due_at)
+    return first
+
+
 def need_detail_queryset(user: User) -> QuerySet[FinancingNeed]:
     """The needs ``user`` may open, with the timeline, deadlines and files prefetched."""
     return (

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -19,6 +20,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
@@ -41,7 +43,7 @@ from needs.models import (
     RoutingRequest,
     Urgency,
 )
-from needs.permissions import ensure_may
+from needs.permissions import ensure_may, role_may
 from needs.routing import Destination, choose_destination
 from needs.states import Action, Status, check_transition
 from notifications.services import notification_send
@@ -105,12 +107,32 @@ def _event(
     )
 
 
+_LOCK_RELATED = ("enterprise__region", "assigned_branch__bank", "assigned_team", "assigned_officer")
+
+
 def _lock(need: FinancingNeed) -> FinancingNeed:
     return (
         FinancingNeed.objects.select_for_update(of=("self",))
-        .select_related("enterprise__region", "assigned_branch__bank", "assigned_team")
+        .select_related(*_LOCK_RELATED)
         .get(pk=need.pk)
     )
+
+
+def _lock_for(actor: User, need: FinancingNeed, action: str) -> FinancingNeed:
+    """``ensure_may`` and ``_lock`` in one query: the need locked if ``actor`` may see it (404
+    otherwise), then the role's right to ``action`` checked on the locked row (403)."""
+    locked = (
+        FinancingNeed.objects.for_user(actor)
+        .select_for_update(of=("self",))
+        .select_related(*_LOCK_RELATED)
+        .filter(pk=need.pk)
+        .first()
+    )
+    if locked is None:
+        raise Http404("未找到该融资需求。")
+    if not role_may(actor, locked, action):
+        raise PermissionDenied("您的角色不能执行此操作。")
+    return locked
 
 
 def _open_assignment(need: FinancingNeed) -> Assignment | None:
@@ -200,6 +222,8 @@ def _products(raw: Iterable[Any]) -> list[LoanProduct]:
             ids.append(product_id)
     if len(ids) > 5:
         raise ValidationError({"products": "最多选择 5 个意向产品。"})
+    if not ids:  # most needs name no product: not even an empty query to build
+        return []
     products = list(LoanProduct.objects.published().filter(pk__in=ids))
     missing = sorted(set(ids) - {product.pk for product in products})
     if missing:
@@ -277,7 +301,16 @@ def _store_all(
     return stored
 
 
-@transaction.atomic
+@dataclass(frozen=True)
+class Submission:
+    """What a submission wrote, as it is in memory: the API answers from it without re-reading."""
+
+    need: FinancingNeed
+    products: list[LoanProduct]
+    attachments: list[NeedAttachment]
+    event: NeedEvent
+
+
 def financing_need_submit(
     *,
     enterprise: Enterprise,
@@ -285,19 +318,42 @@ def financing_need_submit(
     data: Mapping[str, Any],
     attachments: Iterable[UploadedFile] = (),
 ) -> FinancingNeed:
-    """Save a firm's need, all or nothing, and schedule its routing after the commit."""
+    """Save a firm's need, all or nothing, and schedule its routing after the commit.
+
+    One transaction: :func:`financing_need_submission`'s (no savepoint of a second one)."""
+    return financing_need_submission(
+        enterprise=enterprise, submitted_by=submitted_by, data=data, attachments=attachments
+    ).need
+
+
+@transaction.atomic
+def financing_need_submission(
+    *,
+    enterprise: Enterprise,
+    submitted_by: User,
+    data: Mapping[str, Any],
+    attachments: Iterable[UploadedFile] = (),
+) -> Submission:
+    """:func:`financing_need_submit`, answering everything it wrote."""
     if not (submitted_by.is_enterprise_member and submitted_by.enterprise_id == enterprise.pk):
         raise PermissionDenied("只有本企业用户可以提交融资需求。")
     values = _clean_need(data)
     products = _products(data.get("products") or [])
     checked = _check_files(attachments)
     need = FinancingNeed(enterprise=enterprise, submitted_by=submitted_by, **values)
-    need.full_clean(exclude=["enterprise", "submitted_by", "assigned_branch", "assigned_officer"])
+    # The field validators (amount >= 10 000, term >= 1) and the new need's status imply the
+    # model's CheckConstraints; the database still enforces them, so Django's validation of
+    # each constraint (a SELECT inside a savepoint per constraint) is skipped.
+    need.full_clean(
+        exclude=["enterprise", "submitted_by", "assigned_branch", "assigned_officer"],
+        validate_constraints=False,
+    )
     need.save()
-    need.products.set(products)
+    if products:  # a new need has none yet: add, without reading the current set
+        need.products.add(*products)
     stored = _store_all(need, submitted_by, checked, material=False)
     try:
-        _event(
+        event = _event(
             need,
             actor=submitted_by,
             action="submit",
@@ -312,7 +368,7 @@ def financing_need_submit(
         for attachment in stored:
             default_storage.delete(attachment.storage_name)
         raise
-    return need
+    return Submission(need=need, products=products, attachments=stored, event=event)
 
 
 # --- Routing -------------------------------------------------------------------------------------
@@ -425,8 +481,7 @@ def financing_need_staff_assign(
     *, need: FinancingNeed, actor: User, branch: Branch, note: str = ""
 ) -> Assignment:
     """District staff hand a need from the pool to a branch."""
-    ensure_may(actor, need, Action.STAFF_ASSIGN)
-    need = _lock(need)
+    need = _lock_for(actor, need, Action.STAFF_ASSIGN)
     check_transition(need.status, Action.STAFF_ASSIGN)
     open_assignment = _open_assignment(need)
     if open_assignment is not None:
@@ -453,8 +508,7 @@ def _step(
     data: Mapping[str, Any] | None = None,
     fields: Mapping[str, Any] | None = None,
 ) -> FinancingNeed:
-    ensure_may(actor, need, action)
-    need = _lock(need)
+    need = _lock_for(actor, need, action)
     target = check_transition(need.status, action)
     from_status = need.status
     need.status = target
@@ -678,8 +732,7 @@ def _leave_bank(
     data: Mapping[str, Any] | None = None,
 ) -> tuple[FinancingNeed, Branch | None, list[User], Assignment | None]:
     """The current bank lets go of the need, which goes back to routing without that bank."""
-    ensure_may(actor, need, action)
-    need = _lock(need)
+    need = _lock_for(actor, need, action)
     target = check_transition(need.status, action)
     now = timezone.now()
     assignment = _open_assignment(need)
@@ -795,8 +848,7 @@ def financing_need_transfer(
     note: str = "",
 ) -> FinancingNeed:
     """Hand the case to another branch or officer of the same bank."""
-    ensure_may(actor, need, Action.TRANSFER)
-    need = _lock(need)
+    need = _lock_for(actor, need, Action.TRANSFER)
     check_transition(need.status, Action.TRANSFER)
     bank_id = need.assigned_branch.bank_id
     if officer is not None:
@@ -846,8 +898,7 @@ def financing_need_assign_officer(
     *, need: FinancingNeed, actor: User, officer: User, note: str = ""
 ) -> FinancingNeed:
     """A branch manager gives the case to one of the branch's officers."""
-    ensure_may(actor, need, Action.ASSIGN_OFFICER)
-    need = _lock(need)
+    need = _lock_for(actor, need, Action.ASSIGN_OFFICER)
     check_transition(need.status, Action.ASSIGN_OFFICER)
     if officer.role != Role.BANK_OFFICER or officer.branch_id != need.assigned_branch_id:
         raise ValidationError({"officer": "只能分配给本网点的客户经理。"})
@@ -880,8 +931,7 @@ def financing_need_assign_officer(
 @transaction.atomic
 def financing_need_withdraw(*, need: FinancingNeed, actor: User, note: str = "") -> FinancingNeed:
     """The firm withdraws its need; the case closes and the bank is told."""
-    ensure_may(actor, need, Action.WITHDRAW)
-    need = _lock(need)
+    need = _lock_for(actor, need, Action.WITHDRAW)
     check_transition(need.status, Action.WITHDRAW)
     bank_people = _bank_people(need) if need.assigned_branch_id else []
     now = timezone.now()
@@ -907,8 +957,7 @@ def financing_need_rate(
     *, need: FinancingNeed, actor: User, score: int, comment: str = ""
 ) -> NeedRating:
     """The firm rates the service once the case has closed; once."""
-    ensure_may(actor, need, Action.RATE)
-    need = _lock(need)
+    need = _lock_for(actor, need, Action.RATE)
     check_transition(need.status, Action.RATE)
     if NeedRating.objects.filter(need=need).exists():
         raise TransitionNotAllowed("该需求已评价，不能重复评价。")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
@@ -10,9 +11,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -28,9 +29,12 @@ from needs.selectors import (
     matching_products,
     need_detail_queryset,
     need_list,
+    need_list_rows,
+    next_open_deadlines,
     released_history,
 )
 from needs.states import OPEN_STATES, Action, Status, allowed
+from needs.templatetags.needs_tags import wan
 from portal.errors import TransitionNotAllowed
 from portal.uploads import attachment_response
 from privacy.selectors import need_contact_context
@@ -252,6 +256,84 @@ def _detail_context(request: HttpRequest, need: FinancingNeed, bound=None) -> di
     return context
 
 
+@dataclass(frozen=True, slots=True)
+class ListRow:
+    """One row of the case list, its values ready to print (``None``: nothing to show)."""
+
+    pk: int
+    url: str
+    enterprise: str
+    amount: str
+    term_months: int
+    status: str
+    assigned_branch_id: int | None
+    branch: str | None
+    officer: str | None
+    deadline: str | None
+    overdue: bool
+    created: str
+
+
+_STATUS_LABELS: dict[str, str] = dict(Status.choices)
+_KIND_LABELS: dict[str, str] = dict(Deadline.Kind.choices)
+
+
+def _detail_url_maker() -> Callable[[int], str]:
+    """``pk -> needs:detail URL`` with one ``reverse()`` per request instead of one per row."""
+    sentinel = "7294816350"
+    url = reverse("needs:detail", kwargs={"pk": int(sentinel)})
+    head, found, tail = url.partition(sentinel)
+    if not found or sentinel in tail:  # pragma: no cover - a URL shape this cannot split
+        return lambda pk: reverse("needs:detail", kwargs={"pk": pk})
+    return lambda pk: f"{head}{pk}{tail}"
+
+
+def _list_rows(rows: list[tuple], deadlines: dict, now) -> list[ListRow]:
+    """The page's rows in one pass: what the template prints, computed once per row.
+
+    Same text as the model's displays and the template filters gave: the status and deadline
+    labels, ``wan`` amounts, Shanghai (active time zone) times, ``str(user)`` of the officer.
+    """
+    url_for = _detail_url_maker()
+    tz = timezone.get_current_timezone()
+    result = []
+    for pk, firm, amount, term, status, created, branch_id, branch, shown, username in rows:
+        deadline = deadlines.get(pk)
+        if deadline is None:
+            due_label = None
+            overdue = False
+        else:
+            kind, due_at = deadline
+            local = due_at.astimezone(tz)
+            due_label = (
+                f"{_KIND_LABELS.get(kind, kind)} "
+                f"{local.month:02d}-{local.day:02d} {local.hour:02d}:{local.minute:02d}"
+            )
+            overdue = due_at < now
+        created = created.astimezone(tz)
+        result.append(
+            ListRow(
+                pk=pk,
+                url=url_for(pk),
+                enterprise=firm,
+                amount=wan(amount),
+                term_months=term,
+                status=_STATUS_LABELS.get(status, status),
+                assigned_branch_id=branch_id,
+                branch=branch,
+                # User.__str__: the display name, else the username.
+                officer=(shown or username) if username is not None else None,
+                deadline=due_label,
+                overdue=overdue,
+                created=(
+                    f"{created.year:04d}-{created.month:02d}-{created.day:02d} "
+                    f"{created.hour:02d}:{created.minute:02d}"
+                ),
+            )
+        )
+    return result
+
+
 @login_required
 def need_list_view(request: HttpRequest) -> HttpResponse:
     """The role's list: a firm's own needs, a bank's workbench, a district's needs and pool."""
@@ -263,17 +345,7 @@ def need_list_view(request: HttpRequest) -> HttpResponse:
         or user.is_district_staff
     ):
         raise PermissionDenied
-    queryset = need_list(user).prefetch_related(
-        Prefetch(
-            "deadlines",
-            queryset=Deadline.objects.filter(
-                met_at__isnull=True,
-                cancelled_at__isnull=True,
-                assignment__outcome=Assignment.Outcome.OPEN,
-            ),
-            to_attr="active_deadlines",
-        )
-    )
+    queryset = need_list(user)
     status = request.GET.get("status", "")
     scope = request.GET.get("scope", "")
     if status == "open":
@@ -284,7 +356,13 @@ def need_list_view(request: HttpRequest) -> HttpResponse:
         queryset = queryset.filter(assigned_officer=user)
     # No count of the whole list (a bank's runs to tens of thousands): one row more than the
     # page says whether there is a next one.
-    page = peek_page(queryset.order_by("-created_at", "-id"), request.GET.get("page"), 20)
+    page = peek_page(
+        need_list_rows(queryset.order_by("-created_at", "-id")), request.GET.get("page"), 20
+    )
+    now = timezone.now()
+    page.object_list = _list_rows(
+        page.object_list, next_open_deadlines([row[0] for row in page.object_list]), now
+    )
     querystring = "&".join(
         f"{key}={value}" for key, value in (("status", status), ("scope", scope)) if value
     )
@@ -294,10 +372,9 @@ def need_list_view(request: HttpRequest) -> HttpResponse:
         "scope": scope,
         "statuses": Status.choices,
         "querystring": querystring,
-        "now": timezone.now(),
     }
     if user.is_district_staff or user.is_platform_admin:
-        context["uncovered_years"] = uncovered_years_ahead(timezone.now())
+        context["uncovered_years"] = uncovered_years_ahead(now)
     return render(request, "needs/list.html", context)
 
 

@@ -23,13 +23,14 @@ logger = logging.getLogger(__name__)
 REDELIVERY_WINDOW = timedelta(days=2)
 
 
-@transaction.atomic
 def notification_send(
     *, user: User, kind: str, title: str, body: str = "", url: str = "", dedupe_key: str
 ) -> Notification | None:
     """Put a message in ``user``'s inbox, once per ``dedupe_key``; deliver e-mail/SMS on commit.
 
     Returns the new notification, or None when one with the same key already exists.
+    No outer atomic block: the insert has its own savepoint (a concurrent duplicate rolls back
+    only that), and ``on_commit`` follows the caller's transaction, or runs at once without one.
     """
     if Notification.objects.filter(user=user, dedupe_key=dedupe_key).exists():
         return None

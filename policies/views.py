@@ -6,7 +6,7 @@ from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from applications.selectors import application_counts
+from applications.selectors import application_counts_key
 from catalogue.cache import cached_public_page
 from catalogue.views_common import (
     catalogue_params,
@@ -62,13 +62,14 @@ def policy_list(request: HttpRequest) -> HttpResponse:
 
 
 def _application_counts_key(request: HttpRequest, pk: int) -> str:
-    """The page's live part: its public application counts (one indexed aggregate)."""
-    counts = application_counts(Policy(pk=pk))
-    return f"{counts['applied']}-{counts['paid']}-{counts['paid_yuan']}"
+    """The page's live part, its public application counts: named by a token that every
+    application step replaces (read with the catalogue's, no query)."""
+    return application_counts_key(pk)
 
 
 # A visitor's page is kept until the catalogue changes (publishing, editing, withdrawing a policy
-# are catalogue writes) or the policy's application counts change (they are part of the key).
+# are catalogue writes) or an application to the policy takes a step (the counts token is part
+# of the key; a row changed outside the services shows within CATALOGUE_CACHE_SECONDS).
 @cached_public_page("policy-detail", vary=_application_counts_key)
 def policy_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One policy with its terms, materials, contact and the source passage it comes from.

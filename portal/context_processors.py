@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 
 # (label, url name, roles that see it; None = everybody)
 NAV: list[tuple[str, str, set[str] | None]] = [
@@ -39,16 +41,26 @@ NAV: list[tuple[str, str, set[str] | None]] = [
 ]
 
 
+@lru_cache(maxsize=16)
+def _nav_urls(prefix: str, urlconf: str | None, root_urlconf: str) -> tuple[str | None, ...]:
+    """Each entry's URL (None: its feature is not installed), reversed once per process and
+    URL configuration instead of once per page."""
+    urls: list[str | None] = []
+    for _, name, _roles in NAV:
+        try:
+            urls.append(reverse(name, urlconf=urlconf))
+        except NoReverseMatch:
+            urls.append(None)
+    return tuple(urls)
+
+
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     role = user.role if user is not None and user.is_authenticated else None
+    urls = _nav_urls(get_script_prefix(), get_urlconf(), settings.ROOT_URLCONF)
     items = []
-    for label, name, roles in NAV:
-        if roles is not None and role not in roles:
+    for (label, _, roles), url in zip(NAV, urls, strict=True):
+        if url is None or (roles is not None and role not in roles):
             continue
-        try:
-            url = reverse(name)
-        except NoReverseMatch:
-            continue  # the feature behind this entry is not installed
         items.append({"label": label, "url": url, "active": request.path == url})
     return {"nav_items": items}

@@ -131,7 +131,7 @@ REDIS_URL = env_optional("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "portal.cache.PortalRedisCache",  # Django's, with its clients reused
             "LOCATION": REDIS_URL,
             # Fail fast while Redis is down: the request answers 503 instead of hanging.
             "OPTIONS": {"socket_connect_timeout": 3, "socket_timeout": 5},
@@ -292,12 +292,17 @@ CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
+# Sessions are read from the cache (written through to the database, which stays the record):
+# a signed-in page saves a query. Logout deletes the session from both; a deactivated user's
+# session is refused by the user lookup, which every request still makes (is_active and
+# session_generation are checked there, never cached).
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # --- API --------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.PortalTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -306,7 +311,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_str("API_ANON_RATE", "600/minute"),
-        "user": "2000/minute",
+        "user": env_str("API_USER_RATE", "2000/minute"),
     },
     "EXCEPTION_HANDLER": "portal.api.exceptions.exception_handler",
 }

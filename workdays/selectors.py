@@ -30,8 +30,11 @@ def uncovered_years_ahead(
     ``moment`` is a day or an aware datetime; "this year" is that of its Shanghai day, so at
     2027-01-01 00:30 Shanghai (2026-12-31 16:30 UTC) the years are 2027 and 2028.
     """
-    calendar = calendar or work_calendar()
     year = shanghai_date(moment).year
+    if calendar is None:
+        # Whether a year is covered does not depend on the overrides: one query, two years.
+        entered = ScheduleYear.objects.filter(year__in=(year, year + 1))
+        calendar = WorkCalendar(covered_years=entered.values_list("year", flat=True))
     return [y for y in (year, year + 1) if not calendar.is_year_covered(y)]
 
 

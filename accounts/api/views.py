@@ -12,11 +12,11 @@ from rest_framework import permissions, status
 from rest_framework.authtoken.models import Token
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from accounts.api.serializers import TokenLoginSerializer, TokenSerializer
 from accounts.services import totp_check, totp_required
+from portal.api.throttles import AnonRateThrottle
 
 BAD_CREDENTIALS = "用户名或密码不正确。"
 

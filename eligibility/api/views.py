@@ -6,17 +6,28 @@ The endpoints only evaluate: they store nothing.
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
+from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
+from eligibility.api.rendering import eligibility_json, fast_path_applies
 from eligibility.api.serializers import EligibilityRequestSerializer, ProductMatchRequestSerializer
 from eligibility.facts import facts_catalogue
-from eligibility.selectors import Need, eligibility_results, ensure_catalogue_facts, product_match
+from eligibility.selectors import (
+    Need,
+    eligibility_results,
+    ensure_catalogue_facts,
+    parse_request_facts,
+    product_match,
+)
+from portal.api.throttles import AnonRateThrottle, UserRateThrottle
 
 
 class PublicAPIView(APIView):
@@ -38,16 +49,46 @@ class EligibilityView(PublicAPIView):
     """Evaluate facts against the policies in force on ``as_of`` (default today)."""
 
     @extend_schema(request=EligibilityRequestSerializer, responses={200: dict})
-    def post(self, request: Request) -> Response:
-        serializer = EligibilityRequestSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        results = eligibility_results(
-            facts=data.get("facts") or {},
-            as_of=data.get("as_of") or timezone.localdate(),
-            policy_ids=data.get("policies") or None,
-        )
+    def post(self, request: Request) -> HttpResponse:
+        data = self._facts_only(request.data)
+        if data is None:
+            serializer = EligibilityRequestSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            data = serializer.validated_data
+        facts = data.get("facts") or {}
+        as_of = data.get("as_of") or timezone.localdate()
+        policy_ids = data.get("policies") or None
+        renderer = getattr(request, "accepted_renderer", None)
+        if fast_path_applies(renderer, getattr(request, "accepted_media_type", None)):
+            # The very bytes (and Content-Type) JSONRenderer would give, from pre-encoded parts.
+            content = eligibility_json(facts=facts, as_of=as_of, policy_ids=policy_ids)
+            return HttpResponse(content, content_type=renderer.media_type)
+        results = eligibility_results(facts=facts, as_of=as_of, policy_ids=policy_ids)
         return Response({"results": results})
+
+    @staticmethod
+    def _facts_only(raw: Any) -> dict[str, Any] | None:
+        """The validated body when it holds only valid ``facts`` and ``as_of`` (what the
+        serializer would give: the same fact parser, the same date format); None for anything
+        else, which the serializer then validates (and explains)."""
+        if type(raw) is not dict or not set(raw) <= {"facts", "as_of"}:
+            return None
+        data: dict[str, Any] = {"facts": {}}
+        as_of = raw.get("as_of")
+        if as_of is not None:
+            if type(as_of) is not str:
+                return None
+            try:
+                data["as_of"] = datetime.strptime(as_of, "%Y-%m-%d").date()
+            except ValueError:
+                return None
+        if "facts" in raw:
+            if type(raw["facts"]) is not dict:
+                return None
+            data["facts"], errors = parse_request_facts(raw["facts"])
+            if errors:
+                return None
+        return data
 
 
 class ProductMatchView(PublicAPIView):

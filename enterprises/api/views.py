@@ -7,7 +7,6 @@ from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 
 from enterprises.api.serializers import (
     EnterpriseProfileSerializer,
@@ -16,6 +15,7 @@ from enterprises.api.serializers import (
 )
 from enterprises.models import Enterprise
 from enterprises.services import enterprise_register, enterprise_update_profile
+from portal.api.throttles import AnonRateThrottle
 
 
 class EnterpriseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

@@ -89,6 +89,9 @@ class AttachmentSerializer(serializers.ModelSerializer):
 
 
 class NeedSerializer(serializers.ModelSerializer):
+    """The shape of a need in the API (and the OpenAPI schema). The views build the same JSON by
+    hand in ``needs.api.representation``; ``tests/needs/test_api_shape.py`` keeps them equal."""
+
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     purpose_label = serializers.CharField(source="get_purpose_display", read_only=True)
     enterprise = serializers.SerializerMethodField()

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.db.models import Prefetch
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -14,11 +13,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import Role, User
-from banks.models import Branch, LoanProduct
+from banks.models import Branch
+from enterprises.models import Enterprise
 from needs import services
+from needs.api import representation as rep
 from needs.api import serializers as s
-from needs.models import FinancingNeed, NeedEvent
-from needs.selectors import need_detail_queryset, need_list
+from needs.models import FinancingNeed
+from needs.selectors import need_list
 
 
 def _user(pk: int, field: str) -> User:
@@ -68,14 +69,21 @@ class NeedViewSet(
 
     def get_queryset(self):
         user = self.request.user
-        if self.action == "list":
-            return need_list(user).prefetch_related(
-                Prefetch("events", queryset=NeedEvent.objects.select_related("actor")),
-                Prefetch("products", queryset=LoanProduct.objects.only("pk")),
-            )
-        if self.action == "retrieve":
-            return need_detail_queryset(user)
+        if self.action in ("list", "retrieve"):
+            # The timeline, products, files and deadlines are read as values (representation).
+            return need_list(user)
         return FinancingNeed.objects.for_user(user)
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        queryset = self.filter_queryset(self.get_queryset()).values(*rep.NEED_VALUES)
+        context = self.get_serializer_context()
+        page = self.paginate_queryset(queryset)
+        if page is None:
+            return Response(rep.need_list_data(list(queryset), context))
+        return self.get_paginated_response(rep.need_list_data(list(page), context))
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return Response(rep.need_detail_data(self.get_object(), self.get_serializer_context()))
 
     def get_serializer_class(self):
         if self.action == "create":
@@ -84,7 +92,7 @@ class NeedViewSet(
             return s.NeedDetailSerializer
         return s.NeedSerializer
 
-    @extend_schema(request=s.NeedSubmitSerializer, responses={201: s.NeedSerializer})
+    @extend_schema(request=s.NeedSubmitSerializer, responses={201: s.NeedDetailSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         user = request.user
         if not (user.is_enterprise_member and user.enterprise_id):
@@ -93,14 +101,26 @@ class NeedViewSet(
             )
         serializer = s.NeedSubmitSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        need = services.financing_need_submit(
-            enterprise=user.enterprise,
+        # With its region: the audit entry is filed under it.
+        enterprise = Enterprise.objects.select_related("region").get(pk=user.enterprise_id)
+        done = services.financing_need_submission(
+            enterprise=enterprise,
             submitted_by=user,
             data=serializer.validated_data,
             attachments=request.FILES.getlist("attachments"),
         )
-        need = need_detail_queryset(user).get(pk=need.pk)
-        return Response(s.NeedDetailSerializer(need).data, status=status.HTTP_201_CREATED)
+        # The answer is what was just committed, built from memory (no deadlines before routing).
+        # As before, it is serialized without the request: contact details masked, no read logged.
+        event = done.event
+        answer = rep.need_detail_data(
+            done.need,
+            {},
+            products=[product.pk for product in done.products],
+            events=[rep.event_data(rep.event_values(event, actor=user))],
+            attachments=[rep.attachment_data(rep.attachment_values(a)) for a in done.attachments],
+            deadlines=[],
+        )
+        return Response(answer, status=status.HTTP_201_CREATED)
 
     def _run(
         self, request: Request, serializer_class, call: Callable[[FinancingNeed, User, dict], Any]
@@ -111,12 +131,17 @@ class NeedViewSet(
             serializer = serializer_class(data=request.data)
             serializer.is_valid(raise_exception=True)
             data = serializer.validated_data
-        call(need, request.user, data)
-        fresh = need_detail_queryset(request.user).filter(pk=need.pk).first()
-        if fresh is None:  # the step moved the need out of the user's scope (e.g. a decline)
-            current = FinancingNeed.objects.get(pk=need.pk).status
-            return Response({"id": need.pk, "status": current, "in_scope": False})
-        return Response(s.NeedDetailSerializer(fresh).data)
+        result = call(need, request.user, data)
+        products = rep.scoped_products(request.user, need.pk)
+        if products is None:  # the step moved the need out of the user's scope (e.g. a decline)
+            current = FinancingNeed.objects.filter(pk=need.pk).values_list("status", flat=True)
+            return Response({"id": need.pk, "status": current.get(), "in_scope": False})
+        if isinstance(result, FinancingNeed) and result.pk == need.pk:
+            fresh = result  # the locked row as the step saved it, with its relations loaded
+        else:
+            fresh = need_list(request.user).get(pk=need.pk)
+        # Serialized without the request, as before: contact details masked, no read logged.
+        return Response(rep.need_detail_data(fresh, {}, products=products))
 
     @extend_schema(request=s.NoteSerializer, responses=STEP_RESPONSE)
     @action(detail=True, methods=["post"])

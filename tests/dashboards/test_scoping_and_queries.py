@@ -136,3 +136,13 @@ def test_query_counts_do_not_grow_with_the_cases(cases, client, who, django_asse
     for url in urls:
         with django_assert_num_queries(before[url]):
             assert client.get(url, params).status_code == 200
+
+
+def test_a_malformed_region_code_is_no_filter(cases, client):
+    """Found by the API fuzz test: a NUL byte in ``region`` made PostgreSQL refuse the query."""
+    assert Filters.from_params({"region": "37\x000911"}).region == ""
+    assert Filters.from_params({"region": "岱岳区"}).region == ""
+    assert Filters.from_params({"region": " 370911 "}).region == "370911"
+    client.force_login(cases["staff"])
+    for url in ("/api/v1/stats/applications/", "/api/v1/stats/summary/"):
+        assert client.get(url, {"region": "37\x000911"}).status_code == 200

@@ -7,11 +7,11 @@ from datetime import date
 
 import pytest
 from rest_framework.test import APIClient
-from rest_framework.throttling import AnonRateThrottle
 
 from eligibility.api.views import EligibilityView, FactsView, ProductMatchView
 from eligibility.models import EligibilityResult, SavedCalculation
 from notifications.models import Notification
+from portal.api.throttles import AnonRateThrottle
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 CONTRACT_ROW = {
@@ -332,11 +332,19 @@ def test_query_counts_do_not_grow_with_the_catalogue(
     api.get("/api/v1/facts/")  # warm: the catalogue's facts are read once per process
     with django_assert_num_queries(0):
         assert api.get("/api/v1/facts/").status_code == 200
+    # The first answer after a catalogue change loads the rule set: policies, rules.
     with django_assert_num_queries(2):
         response = post(api, "/api/v1/eligibility/", {"facts": facts})
     assert len(response.json()["results"]) == size
-    with django_assert_num_queries(3):
+    # Then none while the catalogue is unchanged (eligibility.ruleset), named policies included.
+    with django_assert_num_queries(0):
+        assert post(api, "/api/v1/eligibility/", {"facts": facts}).content == response.content
+    with django_assert_num_queries(0):
         post(api, "/api/v1/eligibility/", {"facts": facts, "policies": ids[:2]})
+    make_policy(region_code="370900")
+    with django_assert_num_queries(2):
+        response = post(api, "/api/v1/eligibility/", {"facts": facts})
+    assert len(response.json()["results"]) == size + 1
     with django_assert_num_queries(2):
         response = post(api, "/api/v1/products/match/", {"facts": facts, "need": {}})
     assert len(response.json()["matches"]) == size

@@ -138,6 +138,7 @@ def test_product_page_query_count_is_constant(
         assert client.get(url).status_code == 200
 
 
-# product (with bank, branch, region), regions served, the subsidy policies and their rules,
-# the firm's facts when signed in; the view is counted in the cache, not the database.
-QUERIES = 4
+# product (with bank, branch, region), regions served; the subsidy policies and their rules come
+# from the process's rule set of the current catalogue version (eligibility.ruleset); the view is
+# counted in the cache, not the database.
+QUERIES = 2
