@@ -9,7 +9,9 @@ closed loop) to CPU 1 with taskset. Each endpoint is first driven alone for ``--
 measure its throughput against the bare view's (measured before and after, in the same run), then
 the mixed workload (browse, search, calculator, submitting a need, officer actions) runs for
 three times as long. Requests/s and p50/p95/p99 latency go to ``--out``. Targets: server-rendered
-pages at least 0.3 of the bare view, JSON endpoints at least 0.4; zero errors.
+pages at least 0.3 of the bare view, JSON endpoints at least 0.4; zero errors. Two floors are
+measured alongside, without a target: an authenticated JSON view that reads nothing, and one that
+commits a single INSERT, i.e. what the framework and a durable commit cost any endpoint.
 """
 
 from __future__ import annotations
@@ -74,6 +76,7 @@ def _prepare() -> dict:
     from rest_framework.authtoken.models import Token
 
     from accounts.models import User
+    from benchmarks.dashboard_urls import WRITE_FLOOR_DDL
     from needs.models import FinancingNeed, RoutingRequest
     from needs.services import financing_need_route, financing_need_submit
     from policies.models import Policy
@@ -113,6 +116,7 @@ def _prepare() -> dict:
 
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
+        cursor.execute(WRITE_FLOOR_DDL)
 
     def session(user: User) -> str:
         store = import_module(settings.SESSION_ENGINE).SessionStore()  # as the server reads them

@@ -51,6 +51,16 @@ def _bare(user):
     user.client.get("/bench/bare/", name="bare")
 
 
+def _json_floor(user):
+    user.client.get("/bench/floor/json/", headers=_auth("firm"), name="floor: json, token auth")
+
+
+def _write_floor(user):
+    user.client.post(
+        "/bench/floor/write/", json={}, headers=_auth("firm"), name="floor: json, one write"
+    )
+
+
 def _policy_list(user):
     user.client.get("/policies/", name="page: policy list")
 
@@ -117,6 +127,8 @@ def _api_officer_accept(user):
 
 REQUESTS = {
     "bare": _bare,
+    "floor: json, token auth": _json_floor,
+    "floor: json, one write": _write_floor,
     "page: policy list": _policy_list,
     "page: policy detail": _policy_detail,
     "page: policy search": _policy_search,
