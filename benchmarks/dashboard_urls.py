@@ -1,13 +1,16 @@
 """The portal's URLs plus the references the benchmarks measure against.
 
-``/bench/bare/`` is a Django view that does nothing (the reference of every ratio). The two
-floors say what any authenticated JSON endpoint pays before its own work (DRF, token
-authentication, throttles, JSON rendering) and what any write pays on top (one row inserted and
-committed durably), so a ratio can be read against what the stack and the disk allow.
+``/bench/bare/`` is a Django view that does nothing (the reference of every ratio). The floors
+say what an endpoint pays before its own work: a signed-in page (session, user, the site's
+layout with its navigation), an authenticated JSON endpoint (DRF, token authentication,
+throttles, JSON rendering), and a write on top of that (one row inserted and committed durably),
+so a ratio can be read against what the stack and the disk allow.
 """
 
+from django.contrib.auth.decorators import login_required
 from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.urls import path
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -24,6 +27,12 @@ WRITE_FLOOR_DDL = (
 
 def bare(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok", content_type="text/plain")
+
+
+@login_required
+def page_floor(request: HttpRequest) -> HttpResponse:
+    """A signed-in page of the site's layout with no content of its own."""
+    return render(request, "base.html")
 
 
 class JsonFloor(APIView):
@@ -44,6 +53,7 @@ class WriteFloor(APIView):
 
 urlpatterns = [
     path("bench/bare/", bare),
+    path("bench/floor/page/", page_floor),
     path("bench/floor/json/", JsonFloor.as_view()),
     path("bench/floor/write/", WriteFloor.as_view()),
     *portal_urlpatterns,

@@ -51,6 +51,10 @@ def _bare(user):
     user.client.get("/bench/bare/", name="bare")
 
 
+def _page_floor(user):
+    user.client.get("/bench/floor/page/", headers=_cookies("firm"), name="floor: page, signed in")
+
+
 def _json_floor(user):
     user.client.get("/bench/floor/json/", headers=_auth("firm"), name="floor: json, token auth")
 
@@ -127,6 +131,7 @@ def _api_officer_accept(user):
 
 REQUESTS = {
     "bare": _bare,
+    "floor: page, signed in": _page_floor,
     "floor: json, token auth": _json_floor,
     "floor: json, one write": _write_floor,
     "page: policy list": _policy_list,

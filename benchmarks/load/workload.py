@@ -4,6 +4,7 @@ the mixed workload. Kept apart from the locustfile so the runner can read it wit
 ENDPOINTS: dict[str, tuple[str, int]] = {
     "bare": ("bare", 0),
     # What the stack and the disk allow (benchmarks/dashboard_urls.py): shown, no target.
+    "floor: page, signed in": ("floor", 0),
     "floor: json, token auth": ("floor", 0),
     "floor: json, one write": ("floor", 0),
     "page: policy list": ("page", 4),

@@ -180,3 +180,25 @@ def test_list_page_and_endpoint_run_constant_queries(
         assert client.get("/needs/").status_code == 200
     with django_assert_num_queries(len(small_api.captured_queries)):
         assert client.get("/api/v1/needs/").json()["count"] == 17
+
+
+def test_api_list_counts_without_the_joins_of_the_shown_columns(world, client):
+    """The total is counted on the scoped list, not on its ``.values()`` rows (which join the
+    firm, bank and officer for the columns shown); pages and total still agree."""
+    firm = world["firm"]
+    extra = {"assigned_branch": world["branch"], "status": "assigned"}
+    _events_for(FinancingNeedFactory.create_batch(23, enterprise=firm, **extra))
+    client.force_login(world["officer"])
+    with CaptureQueriesContext(connection) as queries:
+        first = client.get("/api/v1/needs/").json()
+    counts = [q["sql"] for q in queries.captured_queries if "COUNT(*)" in q["sql"]]
+    assert len(counts) == 1
+    assert "enterprises_enterprise" not in counts[0]
+    assert "accounts_user" not in counts[0]
+    second = client.get("/api/v1/needs/?page=2").json()
+    assert first["count"] == second["count"] == 23
+    assert len(first["results"]) == 20 and len(second["results"]) == 3
+    ids = {row["id"] for row in first["results"]} | {row["id"] for row in second["results"]}
+    assert len(ids) == 23
+    filtered = client.get("/api/v1/needs/?status=accepted").json()
+    assert filtered["count"] == 0 and filtered["results"] == []

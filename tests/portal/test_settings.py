@@ -70,3 +70,44 @@ def test_check_deploy_refuses_the_development_secret_key():
     result = check_deploy(env)
     assert result.returncode != 0
     assert "portal.E001" in result.stdout + result.stderr
+
+
+def _database_options(**extra: str) -> str:
+    """The default database's OPTIONS as the settings module builds them for ``extra``."""
+    env = {k: v for k, v in os.environ.items() if k != "DB_PREPARE_THRESHOLD"}
+    env.update({"DJANGO_SETTINGS_MODULE": "portal.settings", **extra})
+    code = "from django.conf import settings; print(settings.DATABASES['default']['OPTIONS'])"
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@pytest.mark.parametrize(
+    ("threshold", "expected"),
+    [(None, "'prepare_threshold': 5"), ("2", "'prepare_threshold': 2"), ("", None)],
+)
+def test_postgres_statements_are_prepared_unless_turned_off(threshold, expected):
+    extra = {"DATABASE_URL": "postgres://portal@db.example:5432/portal"}
+    if threshold is not None:
+        extra["DB_PREPARE_THRESHOLD"] = threshold
+    options = _database_options(**extra)
+    if expected is None:
+        assert "prepare_threshold" not in options and "server_side_binding" not in options
+    else:
+        assert expected in options and "'server_side_binding': True" in options
+
+
+def test_a_malformed_prepare_threshold_fails_loudly():
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "portal.settings",
+        "DATABASE_URL": "postgres://portal@db.example:5432/portal",
+        "DB_PREPARE_THRESHOLD": "often",
+    }
+    code = "from django.conf import settings; settings.DATABASES"
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert done.returncode != 0 and "DB_PREPARE_THRESHOLD" in done.stderr
