@@ -23,9 +23,12 @@ from accounts.models import User
 def _user_by_token_sql() -> str:
     q = connection.ops.quote_name
     user, token = User._meta, Token._meta
+    # The model's columns by name, not u.*: a prepared statement (DB_PREPARE_THRESHOLD) whose
+    # result shape changed under it (a column added by a migration) would fail until reconnect.
+    columns = ", ".join(f"u.{q(field.column)}" for field in user.concrete_fields)
     # Only table and column names from the models go into the text; the key is a parameter.
     return (
-        f"SELECT u.* FROM {q(user.db_table)} u INNER JOIN {q(token.db_table)} t "  # noqa: S608
+        f"SELECT {columns} FROM {q(user.db_table)} u INNER JOIN {q(token.db_table)} t "  # noqa: S608
         f"ON t.{q(token.get_field('user').column)} = u.{q(user.pk.column)} "
         f"WHERE t.{q(token.get_field('key').column)} = %s"
     )

@@ -49,3 +49,21 @@ def test_an_inactive_users_token_is_refused(personas):
     user_deactivate(user=member, actor=None)  # the service deletes the token outright
     assert not Token.objects.filter(key=token.key).exists()
     assert _client(token.key).get("/api/v1/needs/").status_code == 403
+
+
+def test_the_tokens_user_is_read_whole_by_named_columns(personas):
+    """Every column is named in the statement (no ``u.*``, whose prepared result shape a
+    migration could change) and none is left deferred to a second query."""
+    from accounts.authentication import PortalTokenAuthentication, _user_by_token_sql
+
+    member = personas["member"]
+    token = Token.objects.create(user=member)
+    user, found = PortalTokenAuthentication().authenticate_credentials(token.key)
+    assert user.pk == member.pk and found.user is user
+    assert user.get_deferred_fields() == set()
+    assert (user.enterprise_id, user.role, user.username) == (
+        member.enterprise_id,
+        member.role,
+        member.username,
+    )
+    assert "u.*" not in _user_by_token_sql()
