@@ -116,17 +116,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    options = DATABASES["default"].setdefault("OPTIONS", {})
     # JIT compilation costs 100-230 ms on the dashboards' large aggregates and saves nothing on
     # this workload's short queries (measured on PostgreSQL 15); DB_JIT=1 turns it back on.
     if not env_bool("DB_JIT", False):
-        options = DATABASES["default"].setdefault("OPTIONS", {})
         options["options"] = f"{options.get('options', '')} -c jit=off".strip()
     # Server-side binding lets psycopg prepare a statement run DB_PREPARE_THRESHOLD times on a
     # connection, so PostgreSQL plans it once per connection instead of on every request (the
     # case queries' joins cost 2-4 ms to plan and well under 1 ms to run). Empty turns it off,
     # as a pooler in transaction mode (PgBouncer without prepared-statement support) needs.
     if os.environ.get("DB_PREPARE_THRESHOLD", "5").strip():
-        options = DATABASES["default"].setdefault("OPTIONS", {})
         options["server_side_binding"] = True
         options["prepare_threshold"] = env_int("DB_PREPARE_THRESHOLD", 5)
     DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}

@@ -42,6 +42,10 @@ class PortalPagination(PageNumberPagination):
         count_from: QuerySet | None = None,
     ) -> list | None:
         """DRF's page of ``queryset``; ``count_from``, when given, is what the total counts."""
-        if count_from is not None:
-            self.django_paginator_class = partial(CountFromPaginator, count_from=count_from)
+        # Set on every call, so a call without count_from never inherits an earlier one's.
+        self.django_paginator_class = (
+            type(self).django_paginator_class
+            if count_from is None
+            else partial(CountFromPaginator, count_from=count_from)
+        )
         return super().paginate_queryset(queryset, request, view)
